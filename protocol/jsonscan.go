@@ -1,0 +1,361 @@
+package protocol
+
+import (
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// maxDepth bounds the nesting of JSON values the scanner accepts.
+const maxDepth = 10000
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// scanValue returns the end offset of the JSON value starting at b[i]. It
+// checks the JSON grammar (so the payload handed on is valid JSON) without
+// building anything.
+func scanValue(b []byte, i int) (int, *DecodeError) {
+	depth := 0
+	// stack of container kinds: '[' or '{'
+	var stack []byte
+	expectValue := true
+	for {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return i, malformed("json", i, "unexpected end of input")
+		}
+		if expectValue {
+			c := b[i]
+			switch {
+			case c == '{' || c == '[':
+				depth++
+				if depth > maxDepth {
+					return i, malformed("json", i, "nesting too deep")
+				}
+				stack = append(stack, c)
+				i++
+				j := skipWS(b, i)
+				if j < len(b) && ((c == '[' && b[j] == ']') || (c == '{' && b[j] == '}')) {
+					stack = stack[:len(stack)-1]
+					depth--
+					i = j + 1
+					expectValue = false
+					break
+				}
+				if c == '{' {
+					var err *DecodeError
+					if i, err = scanKey(b, i); err != nil {
+						return i, err
+					}
+				}
+				continue
+			case c == '"':
+				end, err := scanString(b, i)
+				if err != nil {
+					return end, err
+				}
+				i = end
+			case c == '-' || (c >= '0' && c <= '9'):
+				end, err := scanNumber(b, i)
+				if err != nil {
+					return end, err
+				}
+				i = end
+			case c == 't':
+				if !hasLiteral(b, i, "true") {
+					return i, malformed("json", i, "invalid literal")
+				}
+				i += 4
+			case c == 'f':
+				if !hasLiteral(b, i, "false") {
+					return i, malformed("json", i, "invalid literal")
+				}
+				i += 5
+			case c == 'n':
+				if !hasLiteral(b, i, "null") {
+					return i, malformed("json", i, "invalid literal")
+				}
+				i += 4
+			default:
+				return i, malformed("json", i, "unexpected character "+strconv.QuoteRune(rune(c)))
+			}
+			expectValue = false
+		}
+		if len(stack) == 0 {
+			return i, nil
+		}
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return i, malformed("json", i, "unexpected end of input")
+		}
+		top := stack[len(stack)-1]
+		switch {
+		case b[i] == ',':
+			i++
+			if top == '{' {
+				var err *DecodeError
+				if i, err = scanKey(b, i); err != nil {
+					return i, err
+				}
+			}
+			expectValue = true
+		case (top == '[' && b[i] == ']') || (top == '{' && b[i] == '}'):
+			stack = stack[:len(stack)-1]
+			depth--
+			i++
+		default:
+			return i, malformed("json", i, "expected , or end of container")
+		}
+	}
+}
+
+// scanKey reads `"key" :` and returns the offset after the colon.
+func scanKey(b []byte, i int) (int, *DecodeError) {
+	i = skipWS(b, i)
+	if i >= len(b) || b[i] != '"' {
+		return i, malformed("json", i, "expected object key")
+	}
+	end, err := scanString(b, i)
+	if err != nil {
+		return end, err
+	}
+	i = skipWS(b, end)
+	if i >= len(b) || b[i] != ':' {
+		return i, malformed("json", i, "expected :")
+	}
+	return i + 1, nil
+}
+
+func hasLiteral(b []byte, i int, lit string) bool {
+	return len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit
+}
+
+// scanString returns the offset just after the closing quote of the string
+// that starts at b[i] == '"'.
+func scanString(b []byte, i int) (int, *DecodeError) {
+	i++
+	for i < len(b) {
+		c := b[i]
+		switch {
+		case c == '"':
+			return i + 1, nil
+		case c == '\\':
+			if i+1 >= len(b) {
+				return i, malformed("json", i, "unterminated escape")
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) {
+					return i, malformed("json", i, "short unicode escape")
+				}
+				for _, h := range b[i+2 : i+6] {
+					if !isHex(h) {
+						return i, malformed("json", i, "bad unicode escape")
+					}
+				}
+				i += 6
+			default:
+				return i, malformed("json", i, "bad escape")
+			}
+		case c < 0x20:
+			return i, malformed("json", i, "control character in string")
+		default:
+			i++
+		}
+	}
+	return i, malformed("json", i, "unterminated string")
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func scanNumber(b []byte, i int) (int, *DecodeError) {
+	start := i
+	if b[i] == '-' {
+		i++
+	}
+	if i >= len(b) {
+		return i, malformed("json", start, "bad number")
+	}
+	switch {
+	case b[i] == '0':
+		i++
+	case b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return i, malformed("json", start, "bad number")
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return i, malformed("json", start, "bad number")
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return i, malformed("json", start, "bad number")
+		}
+	}
+	return i, nil
+}
+
+// unquote decodes a JSON string literal (with its quotes) that scanString
+// accepted.
+func unquote(s []byte) (string, bool) {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return "", false
+	}
+	s = s[1 : len(s)-1]
+	simple := true
+	for _, c := range s {
+		if c == '\\' || c >= utf8.RuneSelf {
+			simple = false
+			break
+		}
+	}
+	if simple {
+		return string(s), true
+	}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRune(s[i:])
+			out = utf8.AppendRune(out, r) // invalid UTF-8 becomes U+FFFD, as encoding/json does
+			i += size
+			continue
+		}
+		if c != '\\' {
+			out = append(out, c)
+			i++
+			continue
+		}
+		if i+1 >= len(s) {
+			return "", false
+		}
+		switch s[i+1] {
+		case '"', '\\', '/':
+			out = append(out, s[i+1])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(s, i+2)
+			if !ok {
+				return "", false
+			}
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if r2, ok2 := hex4(s, i+2); ok2 && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						out = utf8.AppendRune(out, dec)
+						i += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		default:
+			return "", false
+		}
+		i += 2
+	}
+	return string(out), true
+}
+
+func hex4(s []byte, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(s[i:i+4]), 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	return rune(v), true
+}
+
+// appendQuoted appends s as a JSON string literal.
+func appendQuoted(dst []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

@@ -1,0 +1,11 @@
+//go:build tools
+
+package phoenix
+import (
+ _ "github.com/asynkron/protoactor-go/actor"
+ _ "github.com/asynkron/protoactor-go/scheduler"
+ _ "github.com/gorilla/websocket"
+ _ "github.com/stretchr/testify/require"
+ _ "go.uber.org/goleak"
+ _ "github.com/HdrHistogram/hdrhistogram-go"
+)
