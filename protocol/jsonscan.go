@@ -23,84 +23,84 @@ func skipWS(b []byte, i int) int {
 
 // scanValue returns the end offset of the JSON value starting at b[i]. It
 // checks the JSON grammar (so the payload handed on is valid JSON) without
-// building anything.
+// building anything. It does not recurse: nesting is tracked in a byte stack
+// (on the Go stack up to 64 levels), bounded by maxDepth.
 func scanValue(b []byte, i int) (int, *DecodeError) {
-	depth := 0
-	// stack of container kinds: '[' or '{'
-	var stack []byte
-	expectValue := true
+	// stack of open container kinds: '[' or '{'
+	var buf [64]byte
+	stack := buf[:0]
 	for {
+		// A value is expected at b[i].
 		i = skipWS(b, i)
 		if i >= len(b) {
 			return i, malformed("json", i, "unexpected end of input")
 		}
-		if expectValue {
-			c := b[i]
-			switch {
-			case c == '{' || c == '[':
-				depth++
-				if depth > maxDepth {
-					return i, malformed("json", i, "nesting too deep")
-				}
-				stack = append(stack, c)
-				i++
-				j := skipWS(b, i)
-				if j < len(b) && ((c == '[' && b[j] == ']') || (c == '{' && b[j] == '}')) {
-					stack = stack[:len(stack)-1]
-					depth--
-					i = j + 1
-					expectValue = false
-					break
-				}
-				if c == '{' {
-					var err *DecodeError
-					if i, err = scanKey(b, i); err != nil {
-						return i, err
-					}
-				}
-				continue
-			case c == '"':
-				end, err := scanString(b, i)
-				if err != nil {
-					return end, err
-				}
-				i = end
-			case c == '-' || (c >= '0' && c <= '9'):
-				end, err := scanNumber(b, i)
-				if err != nil {
-					return end, err
-				}
-				i = end
-			case c == 't':
-				if !hasLiteral(b, i, "true") {
-					return i, malformed("json", i, "invalid literal")
-				}
-				i += 4
-			case c == 'f':
-				if !hasLiteral(b, i, "false") {
-					return i, malformed("json", i, "invalid literal")
-				}
-				i += 5
-			case c == 'n':
-				if !hasLiteral(b, i, "null") {
-					return i, malformed("json", i, "invalid literal")
-				}
-				i += 4
-			default:
-				return i, malformed("json", i, "unexpected character "+strconv.QuoteRune(rune(c)))
+		switch c := b[i]; {
+		case c == '{' || c == '[':
+			if len(stack) >= maxDepth {
+				return i, malformed("json", i, "nesting too deep")
 			}
-			expectValue = false
+			i = skipWS(b, i+1)
+			if i < len(b) && b[i] == c+2 { // ']' is '['+2, '}' is '{'+2
+				i++
+				break // empty container: a complete value
+			}
+			stack = append(stack, c)
+			if c == '{' {
+				var err *DecodeError
+				if i, err = scanKey(b, i); err != nil {
+					return i, err
+				}
+			}
+			continue
+		case c == '"':
+			end, err := scanString(b, i)
+			if err != nil {
+				return end, err
+			}
+			i = end
+		case c == '-' || (c >= '0' && c <= '9'):
+			end, err := scanNumber(b, i)
+			if err != nil {
+				return end, err
+			}
+			i = end
+		case c == 't':
+			if !hasLiteral(b, i, "true") {
+				return i, malformed("json", i, "invalid literal")
+			}
+			i += 4
+		case c == 'f':
+			if !hasLiteral(b, i, "false") {
+				return i, malformed("json", i, "invalid literal")
+			}
+			i += 5
+		case c == 'n':
+			if !hasLiteral(b, i, "null") {
+				return i, malformed("json", i, "invalid literal")
+			}
+			i += 4
+		default:
+			return i, malformed("json", i, "unexpected character "+strconv.QuoteRune(rune(c)))
 		}
-		if len(stack) == 0 {
-			return i, nil
-		}
-		i = skipWS(b, i)
-		if i >= len(b) {
-			return i, malformed("json", i, "unexpected end of input")
-		}
-		top := stack[len(stack)-1]
-		switch {
-		case b[i] == ',':
+		// A value ended at i: close containers until a ',' asks for the next.
+		for {
+			if len(stack) == 0 {
+				return i, nil
+			}
+			i = skipWS(b, i)
+			if i >= len(b) {
+				return i, malformed("json", i, "unexpected end of input")
+			}
+			top := stack[len(stack)-1]
+			if b[i] == top+2 {
+				stack = stack[:len(stack)-1]
+				i++
+				continue
+			}
+			if b[i] != ',' {
+				return i, malformed("json", i, "expected , or end of container")
+			}
 			i++
 			if top == '{' {
 				var err *DecodeError
@@ -108,13 +108,7 @@ func scanValue(b []byte, i int) (int, *DecodeError) {
 					return i, err
 				}
 			}
-			expectValue = true
-		case (top == '[' && b[i] == ']') || (top == '{' && b[i] == '}'):
-			stack = stack[:len(stack)-1]
-			depth--
-			i++
-		default:
-			return i, malformed("json", i, "expected , or end of container")
+			break
 		}
 	}
 }
