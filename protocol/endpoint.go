@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -14,6 +15,11 @@ import (
 func EndpointURL(socketURL string, params url.Values, vsn string) (string, error) {
 	u, err := url.Parse(socketURL)
 	if err != nil {
+		// A *url.Error repeats the whole URL, token included: keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return "", fmt.Errorf("%w: %q: %v", ErrBadEndpoint, redactURL(socketURL), err)
 	}
 	switch strings.ToLower(u.Scheme) {
@@ -24,15 +30,23 @@ func EndpointURL(socketURL string, params url.Values, vsn string) (string, error
 	default:
 		return "", fmt.Errorf("%w: %q: scheme must be ws, wss, http or https", ErrBadEndpoint, redactURL(socketURL))
 	}
-	if u.Host == "" {
+	if u.Hostname() == "" {
 		return "", fmt.Errorf("%w: %q: no host", ErrBadEndpoint, redactURL(socketURL))
 	}
-	path := strings.TrimSuffix(u.Path, "/")
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		// url.Query would drop the bad pair (often the token) without a word.
+		return "", fmt.Errorf("%w: %q: query is not url-encoded", ErrBadEndpoint, redactURL(socketURL))
+	}
+	// Keep RawPath beside Path so escapes such as %2F survive.
+	path, raw := strings.TrimSuffix(u.Path, "/"), strings.TrimSuffix(u.RawPath, "/")
 	if !strings.HasSuffix(path, "/websocket") {
 		path += "/websocket"
+		if raw != "" {
+			raw += "/websocket"
+		}
 	}
-	u.Path, u.RawPath = path, ""
-	q := u.Query()
+	u.Path, u.RawPath = path, raw
 	for k, vs := range params {
 		q[k] = append([]string(nil), vs...)
 	}
@@ -41,15 +55,24 @@ func EndpointURL(socketURL string, params url.Values, vsn string) (string, error
 	}
 	q.Set("vsn", vsn)
 	u.RawQuery = q.Encode()
-	u.Fragment = ""
+	u.Fragment, u.RawFragment = "", ""
 	return u.String(), nil
 }
 
-// redactURL drops the query (it often holds a token) from a URL used in an
-// error message.
+// redactURL drops the user info and the query (they often hold a secret)
+// from a URL that may not parse, for an error message.
 func redactURL(s string) string {
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		return s[:i] + "?…"
+		s = s[:i] + "?…"
+	}
+	if i := strings.Index(s, "://"); i >= 0 {
+		auth := s[i+3:]
+		if j := strings.IndexByte(auth, '/'); j >= 0 {
+			auth = auth[:j]
+		}
+		if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+			s = s[:i+3] + "…@" + s[i+3+at+1:]
+		}
 	}
 	return s
 }
