@@ -1,0 +1,66 @@
+package faultproxy
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// pipeEcho is a dialer to an in-memory echo server, usable inside a bubble.
+func pipeEcho(ctx context.Context, network, addr string) (net.Conn, error) {
+	server, client := net.Pipe()
+	go func() {
+		defer server.Close()
+		_, _ = io.Copy(server, server)
+	}()
+	return client, nil
+}
+
+func TestFakeClockUnderSynctest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, err := New("echo:1", WithoutListener(), WithDialer(pipeEcho), WithLatency(3*time.Second))
+		require.NoError(t, err)
+		require.Empty(t, p.Addr())
+		c, err := p.DialContext(t.Context(), "tcp", "ignored")
+		require.NoError(t, err)
+
+		start := time.Now()
+		roundTrip(t, c, "x")
+		require.Equal(t, 6*time.Second, time.Since(start), "3 s each way on the fake clock")
+
+		// Throttle: 10 B/s is 1-byte pieces every 100 ms, pipelined both ways.
+		require.NoError(t, p.SetLatency(0))
+		require.NoError(t, p.Throttle(10))
+		start = time.Now()
+		roundTrip(t, c, "0123456789")
+		require.Equal(t, 900*time.Millisecond, time.Since(start))
+		require.NoError(t, p.Throttle(0))
+
+		// Blackhole: a 30 s heartbeat deadline expires, then held data flows.
+		p.Blackhole(true)
+		_, err = c.Write([]byte("hb"))
+		require.NoError(t, err)
+		start = time.Now()
+		require.NoError(t, c.SetReadDeadline(start.Add(30*time.Second)))
+		_, err = c.Read(make([]byte, 2))
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		require.Equal(t, 30*time.Second, time.Since(start))
+		p.Blackhole(false)
+		require.NoError(t, c.SetReadDeadline(time.Time{}))
+		_, err = io.ReadFull(c, make([]byte, 2))
+		require.NoError(t, err)
+
+		// A reset reaches a pipe client as EOF.
+		require.Equal(t, 1, p.ResetAll())
+		_, err = c.Read(make([]byte, 1))
+		require.ErrorIs(t, err, io.EOF)
+		require.NoError(t, c.Close())
+		require.NoError(t, p.Close())
+	})
+}
