@@ -1,0 +1,406 @@
+package actors
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/gorilla/websocket"
+	"github.com/rvct/phoenix/messages"
+	"github.com/rvct/phoenix/protocol"
+)
+
+// closeGrace bounds the wait for the server's close frame after ours, as the
+// official client waits for the socket to close before giving up on it.
+const closeGrace = 1500 * time.Millisecond
+
+// maxKeptReadBuf: a read buffer grown past this by one large message is
+// dropped afterwards, so an idle socket holds no large buffer.
+const maxKeptReadBuf = 64 << 10
+
+// errHeartbeatTimeout: the previous heartbeat had no reply within the
+// interval (SPEC K2).
+var errHeartbeatTimeout = errors.New("heartbeat timeout")
+
+// wsConn is one websocket connection of a socket: its bounded write queue,
+// its read pump and its write pump (the only goroutines it runs).
+type wsConn struct {
+	core *socketCore
+	gen  uint64
+	ws   *websocket.Conn
+	bc   *bufConn
+
+	qmu      sync.Mutex
+	queue    []outFrame
+	closed   bool  // refuses new frames
+	drain    bool  // graceful close: write the queue, then close 1000
+	closeReq *closeRequest
+
+	wake chan struct{} // a frame or a request is waiting (capacity 1)
+
+	failMu     sync.Mutex
+	failErr    error
+	failed     chan struct{} // closed by fail: the connection is over
+	readerDone chan struct{}
+	writerDone chan struct{}
+	done       chan struct{} // both pumps ended
+}
+
+type closeRequest struct {
+	code int
+	text string
+}
+
+// outFrame is an encoded frame waiting for the writer.
+type outFrame struct {
+	buf    *[]byte
+	binary bool
+	ref    string
+	from   *actor.PID // told PushFailed when the frame cannot be written
+}
+
+func newWsConn(core *socketCore, gen uint64, ws *websocket.Conn, bc *bufConn) *wsConn {
+	c := &wsConn{
+		core: core, gen: gen, ws: ws, bc: bc,
+		wake:       make(chan struct{}, 1),
+		failed:     make(chan struct{}),
+		readerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	ws.SetReadLimit(core.cfg.ReadLimit)
+	// Control frames the read side answers go out at once, not after the
+	// next batch of the writer.
+	ws.SetPingHandler(func(data string) error {
+		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+		bc.Flush()
+		if err == websocket.ErrCloseSent {
+			return nil
+		}
+		return err
+	})
+	ws.SetCloseHandler(func(code int, _ string) error {
+		msg := websocket.FormatCloseMessage(code, "")
+		if code == websocket.CloseNoStatusReceived {
+			msg = websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+		}
+		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		bc.Flush()
+		return nil
+	})
+	return c
+}
+
+// start runs the pumps; false when the System refused (it is stopping).
+func (c *wsConn) start() bool {
+	if !c.core.sys.goTracked(c.readLoop) {
+		return false
+	}
+	if !c.core.sys.goTracked(c.writeLoop) {
+		c.fail(messages.ErrClosed)
+		return false
+	}
+	c.core.sys.goTracked(func() {
+		<-c.readerDone
+		<-c.writerDone
+		c.core.connDone(c)
+		close(c.done)
+	})
+	return true
+}
+
+// enqueue encodes f and queues it for the writer without blocking.
+func (c *wsConn) enqueue(f *protocol.Frame, from *actor.PID) error {
+	bp := getFrameBuf()
+	data, binary, err := c.core.cfg.Serializer.EncodeClient((*bp)[:0], f)
+	if err != nil {
+		putFrameBuf(bp)
+		return err
+	}
+	*bp = data
+	c.qmu.Lock()
+	if c.closed {
+		c.qmu.Unlock()
+		putFrameBuf(bp)
+		return messages.ErrNotConnected
+	}
+	if len(c.queue) >= c.core.cfg.WriteQueueSize {
+		c.qmu.Unlock()
+		putFrameBuf(bp)
+		c.core.ctr.queueFull.Add(1)
+		return messages.ErrWriteQueueFull
+	}
+	c.queue = append(c.queue, outFrame{buf: bp, binary: binary, ref: f.Ref, from: from})
+	c.qmu.Unlock()
+	c.signal()
+	return nil
+}
+
+func (c *wsConn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// fail ends the connection: the first reason wins, the socket is closed
+// without a handshake, both pumps end, and the socket actor hears of it.
+func (c *wsConn) fail(err error) {
+	c.failMu.Lock()
+	select {
+	case <-c.failed:
+		c.failMu.Unlock()
+		return
+	default:
+	}
+	if c.failErr == nil {
+		c.failErr = err
+	}
+	close(c.failed)
+	reason := c.failErr
+	c.failMu.Unlock()
+	c.qmu.Lock()
+	c.closed = true
+	c.qmu.Unlock()
+	_ = c.bc.Close()
+	c.core.sys.as.Root.Send(c.core.pid, &connEnded{gen: c.gen, err: reason})
+}
+
+// setReason records why the connection is ending, if nothing did before.
+func (c *wsConn) setReason(err error) {
+	c.failMu.Lock()
+	if c.failErr == nil {
+		c.failErr = err
+	}
+	c.failMu.Unlock()
+}
+
+// reason is why the connection ended (nil while it has not).
+func (c *wsConn) reason() error {
+	c.failMu.Lock()
+	defer c.failMu.Unlock()
+	return c.failErr
+}
+
+// abort ends a connection the socket gave up on (heartbeat timeout): the
+// writer sends a close frame with code and closes; queued frames fail.
+func (c *wsConn) abort(err error, code int, text string) {
+	c.setReason(err)
+	c.qmu.Lock()
+	c.closed = true
+	c.closeReq = &closeRequest{code: code, text: text}
+	c.qmu.Unlock()
+	c.signal()
+	// A writer stuck on a dead network gets its write deadline now.
+	_ = c.bc.SetWriteDeadline(time.Now().Add(closeGrace))
+}
+
+// closeGracefully makes the writer write what is queued, send a normal
+// close and wait for the server's close frame (SPEC K9).
+func (c *wsConn) closeGracefully() {
+	c.setReason(messages.ErrClosed)
+	c.qmu.Lock()
+	c.closed = true
+	c.drain = true
+	c.qmu.Unlock()
+	c.signal()
+}
+
+// readLoop is the read pump: read, decode once, route (SPEC K5, W6).
+func (c *wsConn) readLoop() {
+	defer close(c.readerDone)
+	core := c.core
+	binaryOK := core.cfg.Serializer == protocol.V2
+	var buf []byte
+	for {
+		mt, r, err := c.ws.NextReader()
+		if err != nil {
+			c.fail(readError(err))
+			return
+		}
+		buf, err = readAll(r, buf[:0])
+		if err != nil {
+			c.fail(readError(err))
+			return
+		}
+		core.ctr.framesIn.Add(1)
+		core.ctr.bytesIn.Add(uint64(len(buf)))
+		binary := mt == websocket.BinaryMessage
+		var f protocol.Frame
+		if binary && !binaryOK {
+			err = protocol.ErrBinaryUnsupported
+		} else {
+			f, err = core.cfg.Serializer.DecodeServer(buf, binary)
+		}
+		if err != nil {
+			core.malformed(err, len(buf))
+		} else {
+			core.route(c.gen, &f)
+		}
+		if cap(buf) > maxKeptReadBuf {
+			buf = nil
+		}
+	}
+}
+
+// readAll reads r to its end into buf, growing it as needed.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	if buf == nil {
+		buf = make([]byte, 0, 512)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// readError says why the read side ended.
+func readError(err error) error {
+	ce := &messages.ConnectionError{Op: "read", Err: err}
+	var cl *websocket.CloseError
+	if errors.As(err, &cl) {
+		ce.CloseCode = cl.Code
+	}
+	return ce
+}
+
+// writeLoop is the write pump: it drains the queue in batches, each batch
+// written into one buffer and flushed with one write (coalescing).
+func (c *wsConn) writeLoop() {
+	defer close(c.writerDone)
+	var spare []outFrame
+	for {
+		select {
+		case <-c.wake:
+		case <-c.failed:
+			c.failQueued(spare)
+			return
+		}
+		c.qmu.Lock()
+		batch := c.queue
+		c.queue = spare[:0]
+		drain, req := c.drain, c.closeReq
+		c.qmu.Unlock()
+
+		if req != nil {
+			c.failFrames(batch)
+			c.writeClose(req.code, req.text)
+			c.fail(nil)
+			c.failQueued(nil)
+			return
+		}
+		if len(batch) > 0 {
+			if err := c.writeBatch(batch); err != nil {
+				c.fail(&messages.ConnectionError{Op: "write", Err: err})
+				c.failQueued(nil)
+				return
+			}
+			spare = recycle(batch)
+		}
+		if drain {
+			c.qmu.Lock()
+			more := len(c.queue) > 0
+			c.qmu.Unlock()
+			if more {
+				c.signal()
+				continue
+			}
+			c.writeClose(websocket.CloseNormalClosure, "")
+			t := time.NewTimer(closeGrace)
+			select {
+			case <-c.readerDone:
+			case <-c.failed:
+			case <-t.C:
+			}
+			t.Stop()
+			c.fail(nil)
+			return
+		}
+	}
+}
+
+// writeBatch writes batch and flushes it; frames not written are reported
+// as failed pushes.
+func (c *wsConn) writeBatch(batch []outFrame) error {
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.core.cfg.HeartbeatInterval))
+	var bytesOut uint64
+	for i := range batch {
+		fr := &batch[i]
+		mt := websocket.TextMessage
+		if fr.binary {
+			mt = websocket.BinaryMessage
+		}
+		if err := c.ws.WriteMessage(mt, *fr.buf); err != nil {
+			c.failFrames(batch[i:])
+			return err
+		}
+		bytesOut += uint64(len(*fr.buf))
+	}
+	if err := c.bc.Flush(); err != nil {
+		c.failFrames(batch)
+		return err
+	}
+	c.core.ctr.framesOut.Add(uint64(len(batch)))
+	c.core.ctr.bytesOut.Add(bytesOut)
+	return nil
+}
+
+// writeClose sends a close frame and flushes it.
+func (c *wsConn) writeClose(code int, text string) {
+	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text),
+		time.Now().Add(closeGrace))
+	_ = c.bc.Flush()
+}
+
+// failQueued reports every frame still queued as failed.
+func (c *wsConn) failQueued(spare []outFrame) {
+	c.qmu.Lock()
+	c.closed = true
+	rest := c.queue
+	c.queue = nil
+	c.qmu.Unlock()
+	c.failFrames(rest)
+	_ = spare
+}
+
+// failFrames tells the pushers of frames that were never written.
+func (c *wsConn) failFrames(frames []outFrame) {
+	err := c.reason()
+	if err == nil {
+		err = messages.ErrNotConnected
+	}
+	for i := range frames {
+		fr := &frames[i]
+		if fr.buf == nil {
+			continue
+		}
+		c.core.ctr.pushesFailed.Add(1)
+		if fr.from != nil && fr.ref != "" {
+			c.core.sys.as.Root.Send(fr.from, &messages.PushFailed{Ref: fr.ref, Err: err})
+		}
+		putFrameBuf(fr.buf)
+		fr.buf = nil
+	}
+}
+
+// recycle returns the batch's buffers to their pool and the slice for reuse.
+func recycle(batch []outFrame) []outFrame {
+	for i := range batch {
+		if batch[i].buf != nil {
+			putFrameBuf(batch[i].buf)
+		}
+		batch[i] = outFrame{}
+	}
+	return batch[:0]
+}

@@ -1,0 +1,342 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rvct/phoenix/messages"
+	"github.com/rvct/phoenix/protocol"
+)
+
+// socketCore is the part of a socket that outlives its actor's restarts:
+// config, refs, the route table, counters, the reconnect try count, join
+// pacing and the live connection. It is created once per socket slot,
+// captured by the actor's producer, and is the socket's Link.
+type socketCore struct {
+	sys *System
+	id  string
+	cfg EndpointConfig
+	pid *actor.PID
+
+	refs protocol.Refs
+	live atomic.Pointer[wsConn] // the open connection, nil while none
+	ctr  socketCounters
+	logs rateLimit // malformed-frame warnings
+
+	// Placement, guarded by the Endpoint's mutex.
+	placed map[string]struct{}
+	full   bool // answered "too many channels joined"; cleared by a release
+
+	mu         sync.RWMutex
+	routes     map[string]route // topic -> owning session
+	status     messages.SocketStatus
+	gen        uint64 // generation of the last connection opened
+	tries      int    // failed connects since the last success
+	attempt    uint64 // id of the last dial started
+	dialCancel context.CancelFunc
+	closing    bool                 // Shutdown or Close began: no reconnect
+	closeConn  *wsConn              // the connection closed by beginClose
+	conns      map[*wsConn]struct{} // connections whose pumps still run
+	joins      joinPacer
+}
+
+// route is where a topic's inbound frames go.
+type route struct {
+	pid     *actor.PID
+	joinRef string // frames with another non-null join_ref are stale
+}
+
+var _ Link = (*socketCore)(nil)
+
+func newSocketCore(sys *System, id string, cfg EndpointConfig) *socketCore {
+	return &socketCore{
+		sys:    sys,
+		id:     id,
+		cfg:    cfg,
+		placed: make(map[string]struct{}),
+		routes: make(map[string]route),
+		conns:  make(map[*wsConn]struct{}),
+		status: messages.SocketConnecting,
+		logs:   rateLimit{period: time.Second},
+	}
+}
+
+// props builds the socket actor's props; every (re)start gets a fresh
+// actor around the same core.
+func (c *socketCore) props() *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return &socketActor{core: c} })
+}
+
+// ID names the socket.
+func (c *socketCore) ID() string { return c.id }
+
+// Attach routes topic's inbound frames to session and returns the live
+// generation (0 when not connected).
+func (c *socketCore) Attach(topic string, session *actor.PID) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.routes[topic]
+	if !ok || !r.pid.Equal(session) {
+		r = route{pid: session}
+	}
+	c.routes[topic] = r
+	if cn := c.live.Load(); cn != nil {
+		return cn.gen
+	}
+	return 0
+}
+
+// Detach removes topic's route if it still points at session.
+func (c *socketCore) Detach(topic string, session *actor.PID) {
+	c.mu.Lock()
+	if r, ok := c.routes[topic]; ok && r.pid.Equal(session) {
+		delete(c.routes, topic)
+	}
+	c.joins.forget(session)
+	next := c.joins.release(session, c.cfg.MaxJoinsInFlight)
+	gen := c.gen
+	c.mu.Unlock()
+	for _, pid := range next {
+		c.sys.as.Root.Send(pid, &messages.JoinPermit{Gen: gen})
+	}
+}
+
+// SetJoinRef records the join_ref of topic's current join.
+func (c *socketCore) SetJoinRef(topic, joinRef string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.routes[topic]; ok {
+		r.joinRef = joinRef
+		c.routes[topic] = r
+	}
+}
+
+// NextRef hands out the socket's next ref (SPEC K3).
+func (c *socketCore) NextRef() string { return c.refs.Next() }
+
+// Send queues f on connection gen without blocking (SPEC K7).
+func (c *socketCore) Send(gen uint64, f *protocol.Frame, from *actor.PID) error {
+	cn := c.live.Load()
+	if cn == nil || cn.gen != gen {
+		return messages.ErrNotConnected
+	}
+	return cn.enqueue(f, from)
+}
+
+// AcquireJoin asks to send a join on connection gen (SPEC L5).
+func (c *socketCore) AcquireJoin(gen uint64, session *actor.PID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == 0 || gen != c.gen || c.live.Load() == nil {
+		return false // a SocketUp follows, and the session asks again
+	}
+	return c.joins.acquire(session, c.cfg.MaxJoinsInFlight)
+}
+
+// ReleaseJoin ends a join allowed on connection gen and lets the next
+// waiting session go.
+func (c *socketCore) ReleaseJoin(gen uint64, session *actor.PID) {
+	c.mu.Lock()
+	if gen != c.gen {
+		c.mu.Unlock()
+		return
+	}
+	next := c.joins.release(session, c.cfg.MaxJoinsInFlight)
+	c.mu.Unlock()
+	for _, pid := range next {
+		c.sys.as.Root.Send(pid, &messages.JoinPermit{Gen: gen})
+	}
+}
+
+// route delivers an inbound frame of connection gen to the session owning
+// its topic and join_ref, or drops and counts it (SPEC K5). f.Payload may
+// alias the read buffer: it is copied once for delivery.
+func (c *socketCore) route(gen uint64, f *protocol.Frame) {
+	if f.Topic == protocol.TopicPhoenix {
+		if f.Event == protocol.EventReply && f.Ref != "" {
+			c.sys.as.Root.Send(c.pid, &hbReply{gen: gen, ref: f.Ref, at: time.Now()})
+			return
+		}
+		c.ctr.droppedUnknown.Add(1)
+		return
+	}
+	c.mu.RLock()
+	r, ok := c.routes[f.Topic]
+	c.mu.RUnlock()
+	if !ok {
+		c.ctr.droppedUnknown.Add(1)
+		return
+	}
+	if f.JoinRef != "" && f.JoinRef != r.joinRef {
+		c.ctr.droppedStale.Add(1)
+		return
+	}
+	f.Payload = bytes.Clone(f.Payload)
+	c.sys.as.Root.Send(r.pid, &messages.FrameIn{Gen: gen, Frame: *f})
+}
+
+// malformed counts and logs (rate-limited) an inbound frame that did not
+// decode (SPEC W6). The connection stays up.
+func (c *socketCore) malformed(err error, size int) {
+	c.ctr.droppedMalformed.Add(1)
+	if ok, suppressed := c.logs.allow(time.Now()); ok {
+		c.sys.logger.Warn("phx: dropped a malformed frame", "socket", c.id, "bytes", size,
+			"error", err, "suppressed", suppressed)
+	}
+}
+
+// sessions lists the PIDs of the routed sessions.
+func (c *socketCore) sessions() []*actor.PID {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]*actor.PID, 0, len(c.routes))
+	for _, r := range c.routes {
+		out = append(out, r.pid)
+	}
+	return out
+}
+
+// broadcast sends msg to every routed session.
+func (c *socketCore) broadcast(msg any) {
+	for _, pid := range c.sessions() {
+		c.sys.as.Root.Send(pid, msg)
+	}
+}
+
+// setStatus records st and tells the endpoint's status handler.
+func (c *socketCore) setStatus(ev messages.SocketEvent) {
+	c.mu.Lock()
+	c.status = ev.Status
+	c.mu.Unlock()
+	ev.Socket = c.id
+	ev.HeartbeatRTT = time.Duration(c.ctr.rtt.Load())
+	if h := c.cfg.OnStatus; h != nil {
+		h(ev)
+	}
+}
+
+// Status returns the socket's connection status.
+func (c *socketCore) Status() messages.SocketStatus {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.status
+}
+
+// beginClose starts the graceful close of Shutdown: no reconnect, the dial
+// in flight is cancelled, the live connection writes its queue, sends a
+// normal close (1000) and waits for the server's (SPEC K9).
+func (c *socketCore) beginClose() {
+	c.mu.Lock()
+	c.closing = true
+	if c.dialCancel != nil {
+		c.dialCancel()
+	}
+	cn := c.live.Load()
+	c.closeConn = cn
+	c.mu.Unlock()
+	if cn != nil {
+		c.setStatus(messages.SocketEvent{Status: messages.SocketClosing, Gen: cn.gen})
+		cn.closeGracefully()
+	}
+}
+
+// waitClosed waits for the connection beginClose closed.
+func (c *socketCore) waitClosed(ctx context.Context) error {
+	c.mu.RLock()
+	cn := c.closeConn
+	c.mu.RUnlock()
+	if cn == nil {
+		return nil
+	}
+	select {
+	case <-cn.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// abortAll closes every connection of the socket at once (Close).
+func (c *socketCore) abortAll() {
+	c.mu.Lock()
+	c.closing = true
+	if c.dialCancel != nil {
+		c.dialCancel()
+	}
+	conns := make([]*wsConn, 0, len(c.conns))
+	for cn := range c.conns {
+		conns = append(conns, cn)
+	}
+	c.mu.Unlock()
+	for _, cn := range conns {
+		cn.fail(messages.ErrClosed)
+	}
+}
+
+// connDone forgets a connection whose pumps have ended.
+func (c *socketCore) connDone(cn *wsConn) {
+	c.mu.Lock()
+	delete(c.conns, cn)
+	c.mu.Unlock()
+}
+
+// joinPacer bounds the joins in flight on one connection (SPEC L5).
+type joinPacer struct {
+	inflight map[string]struct{} // session PID ids
+	waiting  []*actor.PID
+}
+
+func (j *joinPacer) reset() {
+	j.inflight = nil
+	j.waiting = nil
+}
+
+func (j *joinPacer) acquire(pid *actor.PID, max int) bool {
+	if j.inflight == nil {
+		j.inflight = make(map[string]struct{})
+	}
+	if _, ok := j.inflight[pid.Id]; ok {
+		return true
+	}
+	if len(j.inflight) < max {
+		j.inflight[pid.Id] = struct{}{}
+		return true
+	}
+	for _, w := range j.waiting {
+		if w.Id == pid.Id {
+			return false
+		}
+	}
+	j.waiting = append(j.waiting, pid)
+	return false
+}
+
+// release frees pid's slot and returns the sessions that may join now.
+func (j *joinPacer) release(pid *actor.PID, max int) []*actor.PID {
+	if j.inflight == nil {
+		return nil
+	}
+	delete(j.inflight, pid.Id)
+	var next []*actor.PID
+	for len(j.waiting) > 0 && len(j.inflight) < max {
+		w := j.waiting[0]
+		j.waiting = j.waiting[1:]
+		j.inflight[w.Id] = struct{}{}
+		next = append(next, w)
+	}
+	return next
+}
+
+func (j *joinPacer) forget(pid *actor.PID) {
+	delete(j.inflight, pid.Id)
+	for i, w := range j.waiting {
+		if w.Id == pid.Id {
+			j.waiting = append(j.waiting[:i], j.waiting[i+1:]...)
+			break
+		}
+	}
+}

@@ -1,0 +1,196 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rvct/phoenix/messages"
+	"github.com/rvct/phoenix/protocol"
+)
+
+// ErrSessionExists is returned by SpawnSession when the endpoint already has
+// a session for the topic (SPEC K6); the existing PID comes with it.
+var ErrSessionExists = errors.New("phx: session exists for this topic")
+
+// SystemConfig configures a System.
+type SystemConfig struct {
+	// Logger receives the library's logs and protoactor's warnings and
+	// errors. Nil discards everything.
+	Logger *slog.Logger
+}
+
+// System is one protoactor actor system hosting every socket and session
+// (SPEC V1), the two supervision strategies (sockets restart after their
+// backoff, sessions resume), and a locked registry of endpoints and sessions.
+// Its methods are safe for concurrent use.
+type System struct {
+	as       *actor.ActorSystem
+	logger   *slog.Logger
+	sockets  *socketStrategy
+	sessions *sessionStrategy
+	sockRoot *actor.RootContext // spawns under the socket strategy
+	sessRoot *actor.RootContext // spawns under the session strategy
+
+	// dialCtx is cancelled by the hard stop: dials in flight end at once.
+	dialCtx    context.Context
+	dialCancel context.CancelFunc
+	wg         sync.WaitGroup // read pumps, write pumps, dials
+
+	mu        sync.Mutex
+	state     int // stateRunning, stateStopping, stateStopped
+	endpoints []*Endpoint
+	epNames   map[string]int
+	sessIndex map[sessionKey]*actor.PID
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+	stopOnce     sync.Once
+	nextSocket   atomic.Uint64
+}
+
+const (
+	stateRunning = iota
+	stateStopping
+	stateStopped
+)
+
+type sessionKey struct{ endpoint, topic string }
+
+// NewSystem starts an actor system.
+func NewSystem(cfg SystemConfig) *System {
+	l := cfg.Logger
+	if l == nil {
+		l = discardLogger
+	}
+	as := actor.NewActorSystem(
+		protoLoggerFactory(l),
+		// A dead-letter burst starts a goroutine per throttle period: keep
+		// the period short so none outlives Shutdown for long.
+		actor.WithDeadLetterThrottleInterval(10*time.Millisecond),
+		actor.WithDeadLetterRequestLogging(false),
+	)
+	s := &System{
+		as:        as,
+		logger:    l,
+		sockets:   newSocketStrategy(l),
+		sessions:  &sessionStrategy{logger: l},
+		epNames:   make(map[string]int),
+		sessIndex: make(map[sessionKey]*actor.PID),
+	}
+	s.sockRoot = as.Root.Copy().WithGuardian(s.sockets)
+	s.sessRoot = as.Root.Copy().WithGuardian(s.sessions)
+	s.dialCtx, s.dialCancel = context.WithCancel(context.Background())
+	return s
+}
+
+// Root is the context to Send and Request from outside actors.
+func (s *System) Root() *actor.RootContext { return s.as.Root }
+
+// Logger is the library's logger (never nil).
+func (s *System) Logger() *slog.Logger { return s.logger }
+
+// running reports whether the System has not begun to stop.
+func (s *System) running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == stateRunning
+}
+
+// goTracked runs fn on a goroutine that Close and Shutdown wait for. It
+// refuses (false) once the System is stopped.
+func (s *System) goTracked(fn func()) bool {
+	s.mu.Lock()
+	if s.state == stateStopped {
+		s.mu.Unlock()
+		return false
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
+	return true
+}
+
+// NewEndpoint validates cfg and returns an empty pool of sockets to its URL;
+// the first Place opens the first socket.
+func (s *System) NewEndpoint(cfg EndpointConfig) (*Endpoint, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateRunning {
+		return nil, messages.ErrClosed
+	}
+	id := protocol.RedactURL(c.URL)
+	s.epNames[id]++
+	if n := s.epNames[id]; n > 1 {
+		id += "~" + strconv.Itoa(n)
+	}
+	ep := &Endpoint{sys: s, id: id, cfg: c, topics: make(map[string]*socketCore)}
+	s.endpoints = append(s.endpoints, ep)
+	return ep, nil
+}
+
+// Endpoints lists the endpoints in creation order.
+func (s *System) Endpoints() []*Endpoint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Endpoint(nil), s.endpoints...)
+}
+
+// SpawnSession spawns a session actor under the session strategy and
+// registers it, so Shutdown reaches it. One session per (endpoint, topic):
+// a second spawn returns the existing PID and ErrSessionExists.
+func (s *System) SpawnSession(ep *Endpoint, topic string, producer actor.Producer) (*actor.PID, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateRunning {
+		return nil, messages.ErrClosed
+	}
+	k := sessionKey{ep.id, topic}
+	if pid := s.sessIndex[k]; pid != nil {
+		return pid, ErrSessionExists
+	}
+	pid, err := s.sessRoot.SpawnNamed(actor.PropsFromProducer(producer), "session/"+ep.id+"/"+topic)
+	if err != nil {
+		return nil, err
+	}
+	s.sessIndex[k] = pid
+	return pid, nil
+}
+
+// Session returns the PID of the endpoint's session for topic, or nil.
+func (s *System) Session(ep *Endpoint, topic string) *actor.PID {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessIndex[sessionKey{ep.id, topic}]
+}
+
+// SessionPanics counts panics that escaped session actors (each resumed).
+func (s *System) SessionPanics() uint64 { return s.sessions.panics.Load() }
+
+// Sessions counts the registered sessions.
+func (s *System) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessIndex)
+}
+
+// allSockets lists every socket slot of every endpoint.
+func (s *System) allSockets() []*socketCore {
+	var out []*socketCore
+	for _, ep := range s.Endpoints() {
+		out = append(out, ep.sockets()...)
+	}
+	return out
+}
