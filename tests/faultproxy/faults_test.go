@@ -153,9 +153,9 @@ func TestBlackholeStallsNewConnections(t *testing.T) {
 
 func TestPauseReadingBacksUpClientWrites(t *testing.T) {
 	p := newProxy(t, startServer(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) }),
-		WithClientBuffer(8<<10))
+		WithClientBuffer(64<<10))
 	c := dial(t, p)
-	require.NoError(t, c.SetWriteBuffer(8<<10))
+	require.NoError(t, c.SetWriteBuffer(64<<10))
 
 	p.PauseReading(true)
 	require.NoError(t, c.SetWriteDeadline(time.Now().Add(500*time.Millisecond)))

@@ -91,8 +91,11 @@ func WithoutListener() Option {
 
 // WithClientBuffer sets the kernel receive and send buffer sizes, in bytes,
 // of every accepted client socket. Small buffers make PauseReading back the
-// client's writes up after little data. Default 0, the system's (autotuned)
-// sizes.
+// client's writes up after little data (with 64 KiB here and on the client,
+// about 250 KB on Linux loopback, against some 4 MB with autotuning). Sizes
+// under the loopback MSS (64 KiB) make the kernel hold back window updates,
+// so traffic resumes only after a persist timer (hundreds of ms) once a
+// pause ends. Default 0, the system's autotuned sizes.
 func WithClientBuffer(bytes int) Option {
 	return func(c *config) error {
 		if bytes < 0 {

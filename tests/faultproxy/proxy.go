@@ -78,10 +78,10 @@ func New(target string, opts ...Option) (*Proxy, error) {
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if !cfg.noListener {
-		ln, err := net.Listen("tcp", listenAddr)
+		ln, err := listen(target)
 		if err != nil {
 			p.cancel()
-			return nil, fmt.Errorf("faultproxy: listen: %w", err)
+			return nil, err
 		}
 		p.ln = ln
 		p.wg.Add(1)
@@ -259,6 +259,33 @@ func (p *Proxy) liveLocked() []*conn {
 		live = append(live, c)
 	}
 	return live
+}
+
+// listen listens on listenAddr at a port other than target's, so a proxy
+// whose target is a dead loopback port the kernel hands back to it cannot
+// end up dialling itself in a loop.
+func listen(target string) (net.Listener, error) {
+	host, port, _ := net.SplitHostPort(target)
+	self := func(ln net.Listener) bool {
+		_, p, _ := net.SplitHostPort(ln.Addr().String())
+		return p == port && (host == "127.0.0.1" || host == "localhost" || host == "")
+	}
+	var spare []net.Listener // held open so the kernel picks another port
+	defer func() {
+		for _, ln := range spare {
+			ln.Close()
+		}
+	}()
+	for {
+		ln, err := net.Listen("tcp", listenAddr)
+		if err != nil {
+			return nil, fmt.Errorf("faultproxy: listen: %w", err)
+		}
+		if !self(ln) {
+			return ln, nil
+		}
+		spare = append(spare, ln)
+	}
 }
 
 // reset closes c with SO_LINGER 0 so its peer sees a RST.

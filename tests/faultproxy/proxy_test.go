@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -95,12 +96,10 @@ func TestLargeTransferKeepsOrderUnderChangingFaults(t *testing.T) {
 }
 
 func TestDialFailureDropsClient(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	dead := ln.Addr().String()
-	require.NoError(t, ln.Close())
-
-	p := newProxy(t, dead, WithDialTimeout(time.Second))
+	errDown := errors.New("target down")
+	p := newProxy(t, "127.0.0.1:1", WithDialer(func(context.Context, string, string) (net.Conn, error) {
+		return nil, errDown
+	}))
 	// The proxy resets the client so fast that connect itself may see the RST.
 	if c, err := net.DialTimeout("tcp", p.Addr(), ioTimeout); err != nil {
 		requireCut(t, err)
@@ -111,10 +110,22 @@ func TestDialFailureDropsClient(t *testing.T) {
 		requireCut(t, err)
 	}
 	require.Eventually(t, func() bool { return p.Stats().DialFailures == 1 }, ioTimeout, time.Millisecond)
-	_, err = p.DialContext(context.Background(), "tcp", "ignored")
-	require.Error(t, err)
-	require.False(t, errors.Is(err, ErrClosed))
+
+	_, err := p.DialContext(context.Background(), "tcp", "ignored")
+	require.ErrorIs(t, err, errDown)
 	require.Equal(t, int64(2), p.Stats().DialFailures)
+	require.Zero(t, p.Stats().Opened)
+}
+
+func TestDialsARealDeadPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	p := newProxy(t, dead)
+	require.NotEqual(t, dead, p.Addr(), "never its own target")
+	_, err = p.DialContext(context.Background(), "tcp", "")
+	require.ErrorIs(t, err, syscall.ECONNREFUSED)
 }
 
 func TestCloseEndsEverythingAndIsIdempotent(t *testing.T) {
