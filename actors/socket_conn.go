@@ -34,8 +34,8 @@ type wsConn struct {
 
 	qmu      sync.Mutex
 	queue    []outFrame
-	closed   bool  // refuses new frames
-	drain    bool  // graceful close: write the queue, then close 1000
+	closed   bool // refuses new frames
+	drain    bool // graceful close: write the queue, then close 1000
 	closeReq *closeRequest
 
 	wake chan struct{} // a frame or a request is waiting (capacity 1)
