@@ -1,0 +1,2 @@
+// Package phxtest is an in-process Phoenix-protocol server for tests.
+package phxtest
