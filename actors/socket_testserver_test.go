@@ -30,6 +30,7 @@ type wsServer struct {
 	maxJoins   int  // channels a connection may join; 0 = unlimited
 	conns      []*srvConn
 	dials      int
+	dialTimes  []time.Time
 	lastReq    *http.Request
 	hangConns  []net.Conn
 	connected  chan *srvConn
@@ -48,6 +49,7 @@ type srvConn struct {
 	closed chan struct{}
 	joined map[string]string // topic -> join_ref
 	code   int               // close code the client sent, 0 if none
+	at     time.Time         // when the upgrade completed
 }
 
 func newWSServer(t testing.TB) *wsServer {
@@ -61,6 +63,7 @@ func (s *wsServer) dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	c, srv := net.Pipe()
 	s.mu.Lock()
 	s.dials++
+	s.dialTimes = append(s.dialTimes, time.Now())
 	s.wg.Add(1)
 	s.mu.Unlock()
 	go func() {
@@ -143,7 +146,7 @@ func (s *wsServer) serve(raw net.Conn) {
 		return
 	}
 	sc := &srvConn{s: s, ws: ws, raw: raw, in: make(chan protocol.Frame, 4096),
-		closed: make(chan struct{}), joined: make(map[string]string)}
+		closed: make(chan struct{}), joined: make(map[string]string), at: time.Now()}
 	s.mu.Lock()
 	s.conns = append(s.conns, sc)
 	s.mu.Unlock()
