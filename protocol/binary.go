@@ -1,5 +1,7 @@
 package protocol
 
+import "fmt"
+
 // Binary frame kinds of the vsn 2.0.0 serializer.
 const (
 	KindPush      byte = 0
@@ -11,10 +13,12 @@ const (
 // frame can carry: each length is one byte.
 const MaxBinaryField = 255
 
-func checkFields(fields ...string) error {
-	for _, s := range fields {
+// checkFields returns an error wrapping ErrFieldTooLong when one of fields
+// (named by names, in order) is longer than MaxBinaryField bytes.
+func checkFields(names []string, fields ...string) error {
+	for k, s := range fields {
 		if len(s) > MaxBinaryField {
-			return ErrFieldTooLong
+			return fmt.Errorf("%w: %s is %d bytes", ErrFieldTooLong, names[k], len(s))
 		}
 	}
 	return nil
@@ -23,7 +27,7 @@ func checkFields(fields ...string) error {
 // AppendBinaryPush appends f as a client push (kind 0):
 // [0][join_ref len][ref len][topic len][event len] join_ref ref topic event payload.
 func AppendBinaryPush(dst []byte, f *Frame) ([]byte, error) {
-	if err := checkFields(f.JoinRef, f.Ref, f.Topic, f.Event); err != nil {
+	if err := checkFields(clientPushFields, f.JoinRef, f.Ref, f.Topic, f.Event); err != nil {
 		return dst, err
 	}
 	dst = append(dst, KindPush, byte(len(f.JoinRef)), byte(len(f.Ref)), byte(len(f.Topic)), byte(len(f.Event)))
@@ -40,7 +44,7 @@ func AppendBinaryPush(dst []byte, f *Frame) ([]byte, error) {
 func AppendBinaryServer(dst []byte, f *Frame) ([]byte, error) {
 	switch {
 	case f.Event == EventReply:
-		if err := checkFields(f.JoinRef, f.Ref, f.Topic, f.Status); err != nil {
+		if err := checkFields(replyFields, f.JoinRef, f.Ref, f.Topic, f.Status); err != nil {
 			return dst, err
 		}
 		dst = append(dst, KindReply, byte(len(f.JoinRef)), byte(len(f.Ref)), byte(len(f.Topic)), byte(len(f.Status)))
@@ -49,14 +53,14 @@ func AppendBinaryServer(dst []byte, f *Frame) ([]byte, error) {
 		dst = append(dst, f.Topic...)
 		dst = append(dst, f.Status...)
 	case f.JoinRef == "" && f.Ref == "":
-		if err := checkFields(f.Topic, f.Event); err != nil {
+		if err := checkFields(broadcastFields, f.Topic, f.Event); err != nil {
 			return dst, err
 		}
 		dst = append(dst, KindBroadcast, byte(len(f.Topic)), byte(len(f.Event)))
 		dst = append(dst, f.Topic...)
 		dst = append(dst, f.Event...)
 	default:
-		if err := checkFields(f.JoinRef, f.Topic, f.Event); err != nil {
+		if err := checkFields(serverPushFields, f.JoinRef, f.Topic, f.Event); err != nil {
 			return dst, err
 		}
 		dst = append(dst, KindPush, byte(len(f.JoinRef)), byte(len(f.Topic)), byte(len(f.Event)))
@@ -67,96 +71,85 @@ func AppendBinaryServer(dst []byte, f *Frame) ([]byte, error) {
 	return append(dst, f.Payload...), nil
 }
 
-// binReader walks a binary frame's header and strings.
-type binReader struct {
-	b   []byte
-	off int
-	err *DecodeError
-}
+// Field names of each binary layout, in header order.
+var (
+	clientPushFields = []string{"join_ref", "ref", "topic", "event"}
+	serverPushFields = []string{"join_ref", "topic", "event"}
+	replyFields      = []string{"join_ref", "ref", "topic", "status"}
+	broadcastFields  = []string{"topic", "event"}
+)
 
-func (r *binReader) lens(n int) []int {
-	if r.err != nil {
-		return nil
+// readBinary reads the header lengths after the kind byte and the strings
+// they announce (one allocation for all of them: they are contiguous), and
+// returns the payload that follows.
+func readBinary(data []byte, names []string) (strs [4]string, payload []byte, err *DecodeError) {
+	n := len(names)
+	if len(data) < 1+n {
+		return strs, nil, malformed("binary", len(data), "truncated header: "+itoa(n)+" length bytes needed, "+itoa(len(data)-1)+" present")
 	}
-	if len(r.b)-r.off < n {
-		r.err = malformed("binary", r.off, "truncated header")
-		return nil
+	off := 1 + n
+	start := off
+	for k, name := range names {
+		l := int(data[1+k])
+		if len(data)-off < l {
+			return strs, nil, malformed("binary", off, "truncated "+name+": header says "+itoa(l)+" bytes, "+itoa(len(data)-off)+" left")
+		}
+		off += l
 	}
-	out := make([]int, n)
-	for i := range out {
-		out[i] = int(r.b[r.off+i])
+	all := string(data[start:off])
+	pos := 0
+	for k := range names {
+		l := int(data[1+k])
+		strs[k] = all[pos : pos+l]
+		pos += l
 	}
-	r.off += n
-	return out
-}
-
-func (r *binReader) str(n int) string {
-	if r.err != nil {
-		return ""
-	}
-	if len(r.b)-r.off < n {
-		r.err = malformed("binary", r.off, "truncated field")
-		return ""
-	}
-	s := string(r.b[r.off : r.off+n])
-	r.off += n
-	return s
+	return strs, data[off:], nil
 }
 
 // DecodeBinaryServer decodes a binary frame sent by the server: a push
 // (kind 0, no ref), a reply (kind 1, event phx_reply with Status set) or a
-// broadcast (kind 2). The payload aliases data.
+// broadcast (kind 2). The payload aliases data; the strings do not.
 func DecodeBinaryServer(data []byte) (Frame, error) {
 	if len(data) == 0 {
 		return Frame{}, malformed("binary", 0, "empty frame")
 	}
-	r := &binReader{b: data, off: 1}
 	f := Frame{Binary: true}
+	var s [4]string
+	var err *DecodeError
 	switch data[0] {
 	case KindPush:
-		l := r.lens(3)
-		f.JoinRef, f.Topic, f.Event = r.str(at(l, 0)), r.str(at(l, 1)), r.str(at(l, 2))
+		s, f.Payload, err = readBinary(data, serverPushFields)
+		f.JoinRef, f.Topic, f.Event = s[0], s[1], s[2]
 	case KindReply:
-		l := r.lens(4)
-		f.JoinRef, f.Ref, f.Topic, f.Status = r.str(at(l, 0)), r.str(at(l, 1)), r.str(at(l, 2)), r.str(at(l, 3))
+		s, f.Payload, err = readBinary(data, replyFields)
+		f.JoinRef, f.Ref, f.Topic, f.Status = s[0], s[1], s[2], s[3]
 		f.Event = EventReply
 	case KindBroadcast:
-		l := r.lens(2)
-		f.Topic, f.Event = r.str(at(l, 0)), r.str(at(l, 1))
+		s, f.Payload, err = readBinary(data, broadcastFields)
+		f.Topic, f.Event = s[0], s[1]
 	default:
 		return Frame{}, malformed("binary", 0, "unknown kind "+itoa(int(data[0])))
 	}
-	if r.err != nil {
-		return Frame{}, r.err
+	if err != nil {
+		return Frame{}, err
 	}
-	f.Payload = data[r.off:]
 	return f, nil
 }
 
 // DecodeBinaryPush decodes a client push (kind 0), as the server reads it.
+// The payload aliases data; the strings do not.
 func DecodeBinaryPush(data []byte) (Frame, error) {
 	if len(data) == 0 {
 		return Frame{}, malformed("binary", 0, "empty frame")
 	}
 	if data[0] != KindPush {
-		return Frame{}, malformed("binary", 0, "unknown kind "+itoa(int(data[0])))
+		return Frame{}, malformed("binary", 0, "unknown kind "+itoa(int(data[0]))+" for a client push")
 	}
-	r := &binReader{b: data, off: 1}
-	l := r.lens(4)
-	f := Frame{Binary: true}
-	f.JoinRef, f.Ref, f.Topic, f.Event = r.str(at(l, 0)), r.str(at(l, 1)), r.str(at(l, 2)), r.str(at(l, 3))
-	if r.err != nil {
-		return Frame{}, r.err
+	s, payload, err := readBinary(data, clientPushFields)
+	if err != nil {
+		return Frame{}, err
 	}
-	f.Payload = data[r.off:]
-	return f, nil
-}
-
-func at(l []int, i int) int {
-	if i < len(l) {
-		return l[i]
-	}
-	return 0
+	return Frame{JoinRef: s[0], Ref: s[1], Topic: s[2], Event: s[3], Payload: payload, Binary: true}, nil
 }
 
 func itoa(n int) string {

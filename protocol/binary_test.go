@@ -150,7 +150,7 @@ func TestBinaryFieldTooLong(t *testing.T) {
 			fn(&f, s)
 			dst := []byte("keep")
 			out, err := AppendBinaryPush(dst, &f)
-			if !errors.Is(err, ErrFieldTooLong) || string(out) != "keep" {
+			if !errors.Is(err, ErrFieldTooLong) || string(out) != "keep" || !strings.Contains(err.Error(), name+" is 256 bytes") {
 				t.Errorf("push %s of %d bytes: %q, %v", name, len(s), out, err)
 			}
 			if name == "ref" {
@@ -202,6 +202,15 @@ func TestBinaryMalformed(t *testing.T) {
 		if _, err := DecodeBinaryServer(b); !isDecodeError(err, "binary") {
 			t.Errorf("DecodeBinaryServer(%s) = %v", h, err)
 		}
+	}
+	// The errors say which field is short.
+	_, err := DecodeBinaryPush(mustHex(t, "0001010a04313163"))
+	if err == nil || !strings.Contains(err.Error(), "truncated topic: header says 10 bytes, 1 left at byte 7") {
+		t.Errorf("truncated topic: %v", err)
+	}
+	_, err = DecodeBinaryServer(mustHex(t, "0101"))
+	if err == nil || !strings.Contains(err.Error(), "truncated header") {
+		t.Errorf("truncated header: %v", err)
 	}
 	// The DecodeBinaryPush of a reply or broadcast kind is an error too.
 	for _, b := range [][]byte{{1, 0, 0, 0, 0}, {2, 0, 0}} {

@@ -56,7 +56,7 @@ func (f *Frame) IsHeartbeatReply() bool {
 // reply the response is the raw payload bytes.
 func (f *Frame) Reply() (Reply, error) {
 	if f.Event != EventReply {
-		return Reply{}, &DecodeError{Format: "reply", Reason: "event is " + f.Event + ", not phx_reply"}
+		return Reply{}, malformed("reply", -1, "event is "+f.Event+", not phx_reply")
 	}
 	if f.Binary {
 		return Reply{Status: f.Status, Response: f.Payload, Binary: true}, nil

@@ -6,55 +6,51 @@ package protocol
 func DecodeV1(data []byte) (Frame, error) {
 	var f Frame
 	var haveTopic, haveEvent bool
-	var bad string
-	err := eachField(data, func(key string, val []byte) bool {
-		var ok bool
-		switch key {
-		case "topic":
-			f.Topic, ok = unquote(val)
-			haveTopic = ok
-		case "event":
-			f.Event, ok = unquote(val)
-			haveEvent = ok
-		case "ref":
-			if f.Ref, ok = refString(val); !ok {
-				bad = "ref is neither a string nor null"
+	w := walkObject(data, "v1")
+	for key, val, ok := w.next(); ok; key, val, ok = w.next() {
+		var good bool
+		switch {
+		case keyIs(key, "topic"):
+			f.Topic, haveTopic = unquote(val)
+		case keyIs(key, "event"):
+			f.Event, haveEvent = unquote(val)
+		case keyIs(key, "ref"):
+			if f.Ref, good = refString(val); !good {
+				return Frame{}, malformed("v1", w.valStart, "ref is neither a string nor null")
 			}
-		case "join_ref":
-			if f.JoinRef, ok = refString(val); !ok {
-				bad = "join_ref is neither a string nor null"
+		case keyIs(key, "join_ref"):
+			if f.JoinRef, good = refString(val); !good {
+				return Frame{}, malformed("v1", w.valStart, "join_ref is neither a string nor null")
 			}
-		case "payload":
+		case keyIs(key, "payload"):
 			f.Payload = val
 		}
-		return bad == ""
-	})
-	if err != nil {
-		return Frame{}, malformed("v1", -1, "frame is not a JSON object")
+	}
+	if err := w.finish(); err != nil {
+		return Frame{}, err
 	}
 	switch {
-	case bad != "":
-		return Frame{}, malformed("v1", -1, bad)
 	case !haveTopic:
 		return Frame{}, malformed("v1", -1, "topic missing or not a string")
 	case !haveEvent:
 		return Frame{}, malformed("v1", -1, "event missing or not a string")
 	}
 	if f.Payload == nil {
-		f.Payload = nullJSON
+		f.Payload = []byte("null")
 	}
 	return f, nil
 }
 
 // AppendV1 appends f as a vsn 1.0.0 object frame. join_ref is written only
-// when set, as the official client and server do.
+// when set, as the official client and server do. An empty payload is written
+// as {}; any other must be valid JSON text.
 func AppendV1(dst []byte, f *Frame) []byte {
 	dst = append(dst, `{"topic":`...)
 	dst = appendQuoted(dst, f.Topic)
 	dst = append(dst, `,"event":`...)
 	dst = appendQuoted(dst, f.Event)
 	dst = append(dst, `,"payload":`...)
-	if f.Payload == nil {
+	if len(f.Payload) == 0 {
 		dst = append(dst, '{', '}')
 	} else {
 		dst = append(dst, f.Payload...)

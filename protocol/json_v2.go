@@ -32,7 +32,7 @@ func SplitText(data []byte) (Envelope, error) {
 			return env, malformed("json", i, "frame is an empty array")
 		}
 		start := i
-		end, err := scanValue(data, i)
+		end, err := scanNested(data, i, maxDepth-1) // the frame is one level
 		if err != nil {
 			return env, err
 		}
@@ -76,24 +76,91 @@ func DecodeText(data []byte) (Frame, error) {
 	return env.Frame()
 }
 
-// Frame converts the envelope to a Frame, checking element types.
+// Frame converts the envelope to a Frame, checking element types. The four
+// strings share one allocation; well-known names (phx_reply, phoenix, ...)
+// take none.
 func (e Envelope) Frame() (Frame, error) {
-	var f Frame
-	var ok bool
-	if f.JoinRef, ok = refString(e.JoinRef); !ok {
-		return Frame{}, malformed("json", -1, "join_ref is neither a string nor null")
+	raws := [4][]byte{e.JoinRef, e.Ref, e.Topic, e.Event}
+	var out [4]string
+	var spans [4][2]int // offsets in joined; spans[k][1] == 0 when unused
+	var buf [128]byte
+	joined := buf[:0]
+	for k, raw := range raws {
+		if k < 2 && string(raw) == "null" {
+			continue
+		}
+		if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+			return Frame{}, malformed("json", -1, envelopeNames[k])
+		}
+		inner := raw[1 : len(raw)-1]
+		if needsUnquote(inner) {
+			s, ok := unquote(raw)
+			if !ok {
+				return Frame{}, malformed("json", -1, envelopeNames[k])
+			}
+			out[k] = s
+			continue
+		}
+		if s, ok := wellKnown(inner); ok {
+			out[k] = s
+			continue
+		}
+		spans[k] = [2]int{len(joined), len(joined) + len(inner)}
+		joined = append(joined, inner...)
 	}
-	if f.Ref, ok = refString(e.Ref); !ok {
-		return Frame{}, malformed("json", -1, "ref is neither a string nor null")
+	if len(joined) > 0 {
+		all := string(joined)
+		for k, sp := range spans {
+			if sp[1] > 0 {
+				out[k] = all[sp[0]:sp[1]]
+			}
+		}
 	}
-	if f.Topic, ok = unquote(e.Topic); !ok {
-		return Frame{}, malformed("json", -1, "topic is not a string")
+	return Frame{JoinRef: out[0], Ref: out[1], Topic: out[2], Event: out[3], Payload: e.Payload}, nil
+}
+
+var envelopeNames = [4]string{
+	"join_ref is neither a string nor null",
+	"ref is neither a string nor null",
+	"topic is not a string",
+	"event is not a string",
+}
+
+// wellKnown returns the constant for a name that most frames carry (reserved
+// topics and events, reply statuses and reasons), so decoding it allocates
+// nothing.
+func wellKnown(b []byte) (string, bool) {
+	switch string(b) {
+	case EventReply:
+		return EventReply, true
+	case TopicPhoenix:
+		return TopicPhoenix, true
+	case EventJoin:
+		return EventJoin, true
+	case EventLeave:
+		return EventLeave, true
+	case EventError:
+		return EventError, true
+	case EventClose:
+		return EventClose, true
+	case EventHeartbeat:
+		return EventHeartbeat, true
+	case "presence_diff":
+		return "presence_diff", true
+	case "presence_state":
+		return "presence_state", true
+	case StatusOK:
+		return StatusOK, true
+	case StatusError:
+		return StatusError, true
+	case ReasonUnmatchedTopic:
+		return ReasonUnmatchedTopic, true
+	case ReasonTooManyJoined:
+		return ReasonTooManyJoined, true
+	case ReasonJoinCrashed:
+		return ReasonJoinCrashed, true
 	}
-	if f.Event, ok = unquote(e.Event); !ok {
-		return Frame{}, malformed("json", -1, "event is not a string")
-	}
-	f.Payload = e.Payload
-	return f, nil
+	return "", false
 }
 
 func refString(raw []byte) (string, bool) {
@@ -103,9 +170,9 @@ func refString(raw []byte) (string, bool) {
 	return unquote(raw)
 }
 
-// AppendText appends f as a vsn 2.0.0 JSON text frame. A nil payload is
-// written as {}; a non-nil payload must be valid JSON text and is written as
-// it is.
+// AppendText appends f as a vsn 2.0.0 JSON text frame. An empty (or nil)
+// payload is written as {}; any other must be valid JSON text (see ValidJSON)
+// and is written as it is.
 func AppendText(dst []byte, f *Frame) []byte {
 	dst = append(dst, '[')
 	dst = appendRef(dst, f.JoinRef)
@@ -116,7 +183,7 @@ func AppendText(dst []byte, f *Frame) []byte {
 	dst = append(dst, ',')
 	dst = appendQuoted(dst, f.Event)
 	dst = append(dst, ',')
-	if f.Payload == nil {
+	if len(f.Payload) == 0 {
 		dst = append(dst, '{', '}')
 	} else {
 		dst = append(dst, f.Payload...)

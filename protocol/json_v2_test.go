@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -200,5 +201,53 @@ func TestSplitText(t *testing.T) {
 	f, err := env.Frame()
 	if err != nil || f.Topic != "chat:mal6" || string(f.Payload) != `{"user":"m4"}` {
 		t.Fatalf("6 elements: %+v %v", f, err)
+	}
+}
+
+// spec: W2 — an empty payload (a binary frame's, say) is written as {} in
+// every JSON form, never as nothing (the server would close the socket).
+func TestEmptyPayloadWrittenAsObject(t *testing.T) {
+	for _, p := range [][]byte{nil, {}} {
+		f := Frame{Ref: "1", Topic: "t", Event: "e", Payload: p}
+		if got := string(AppendText(nil, &f)); got != `[null,"1","t","e",{}]` {
+			t.Errorf("AppendText(payload %#v) = %s", p, got)
+		}
+		if got := string(AppendV1(nil, &f)); got != `{"topic":"t","event":"e","payload":{},"ref":"1"}` {
+			t.Errorf("AppendV1(payload %#v) = %s", p, got)
+		}
+		if got := string(AppendReplyPayload(nil, "ok", p)); got != `{"response":{},"status":"ok"}` {
+			t.Errorf("AppendReplyPayload(%#v) = %s", p, got)
+		}
+	}
+	bin, err := DecodeBinaryServer([]byte("\x02\x01\x01te"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin.Binary = false
+	if _, err := DecodeText(AppendText(nil, &bin)); err != nil {
+		t.Errorf("binary frame re-sent as text: %v", err)
+	}
+}
+
+// spec: W2 — decoded strings do not alias the frame, whether they were
+// escaped, plain or well-known names.
+func TestDecodeTextStringsOwnMemory(t *testing.T) {
+	data := []byte(`["12","34","chat:lobby","phx_reply",{}]`)
+	f, err := DecodeText(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range data {
+		if data[i] != '[' && data[i] != ']' && data[i] != '{' && data[i] != '}' && data[i] != ',' && data[i] != '"' {
+			data[i] = 'X'
+		}
+	}
+	if f.JoinRef != "12" || f.Ref != "34" || f.Topic != "chat:lobby" || f.Event != EventReply {
+		t.Fatalf("strings changed with the buffer: %+v", f)
+	}
+	long := strings.Repeat("t", 300) // past the stack buffer
+	f, err = DecodeText([]byte(`["1","2","` + long + `","ev\u00e9",{}]`))
+	if err != nil || f.Topic != long || f.Event != "evé" || f.JoinRef != "1" || f.Ref != "2" {
+		t.Fatalf("long topic: %+v %v", f, err)
 	}
 }

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"encoding/binary"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -26,6 +27,12 @@ func skipWS(b []byte, i int) int {
 // building anything. It does not recurse: nesting is tracked in a byte stack
 // (on the Go stack up to 64 levels), bounded by maxDepth.
 func scanValue(b []byte, i int) (int, *DecodeError) {
+	return scanNested(b, i, maxDepth)
+}
+
+// scanNested is scanValue for a value that may nest at most limit levels
+// (a value inside an array is one level down already).
+func scanNested(b []byte, i int, limit int) (int, *DecodeError) {
 	// stack of open container kinds: '[' or '{'
 	var buf [64]byte
 	stack := buf[:0]
@@ -37,7 +44,7 @@ func scanValue(b []byte, i int) (int, *DecodeError) {
 		}
 		switch c := b[i]; {
 		case c == '{' || c == '[':
-			if len(stack) >= maxDepth {
+			if len(stack) >= limit {
 				return i, malformed("json", i, "nesting too deep")
 			}
 			i = skipWS(b, i+1)
@@ -139,6 +146,13 @@ func hasLiteral(b []byte, i int, lit string) bool {
 func scanString(b []byte, i int) (int, *DecodeError) {
 	i++
 	for i < len(b) {
+		// Skip eight plain bytes at a time: most of a payload is plain text.
+		for len(b)-i >= 8 && plainWord(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -170,6 +184,17 @@ func scanString(b []byte, i int) (int, *DecodeError) {
 		}
 	}
 	return i, malformed("json", i, "unterminated string")
+}
+
+// plainWord reports whether none of the eight bytes in x is a quote, a
+// backslash or a control character (SWAR: a byte test is exact when no lower
+// byte matches, so "none" is never wrong).
+func plainWord(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	m := ((q - ones) &^ q) | ((bs - ones) &^ bs) | ((x - ones*0x20) &^ x)
+	return m&highs == 0
 }
 
 func isHex(c byte) bool {
@@ -227,14 +252,10 @@ func unquote(s []byte) (string, bool) {
 		return "", false
 	}
 	s = s[1 : len(s)-1]
-	simple := true
-	for _, c := range s {
-		if c == '\\' || c >= utf8.RuneSelf {
-			simple = false
-			break
+	if !needsUnquote(s) {
+		if w, ok := wellKnown(s); ok {
+			return w, true
 		}
-	}
-	if simple {
 		return string(s), true
 	}
 	out := make([]byte, 0, len(s))
@@ -291,6 +312,17 @@ func unquote(s []byte) (string, bool) {
 		i += 2
 	}
 	return string(out), true
+}
+
+// needsUnquote reports whether the body of a string literal has escapes or
+// non-ASCII bytes (which may be invalid UTF-8, read as U+FFFD).
+func needsUnquote(s []byte) bool {
+	for _, c := range s {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 func hex4(s []byte, i int) (rune, bool) {

@@ -119,3 +119,46 @@ func TestUnquoteMatchesStdlib(t *testing.T) {
 		}
 	}
 }
+
+// plainWord must never call a word plain when one of its bytes is a quote,
+// a backslash or a control character, whatever the other bytes.
+func TestPlainWord(t *testing.T) {
+	plainByte := func(c byte) bool { return c >= 0x20 && c != '"' && c != '\\' }
+	check := func(w [8]byte) {
+		want := true
+		for _, c := range w {
+			want = want && plainByte(c)
+		}
+		x := uint64(0)
+		for k := 7; k >= 0; k-- {
+			x = x<<8 | uint64(w[k])
+		}
+		if got := plainWord(x); got != want {
+			t.Fatalf("plainWord(% x) = %v, want %v", w, got, want)
+		}
+	}
+	fill := []byte{'a', 0xff, 0x80, 0x20, 0x7f, '"' + 1, '\\' + 1, 0x21}
+	for pos := range 8 {
+		for c := range 256 {
+			for _, f := range fill {
+				var w [8]byte
+				for k := range w {
+					w[k] = f
+				}
+				w[pos] = byte(c)
+				check(w)
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 200000 {
+		var w [8]byte
+		for k := range w {
+			w[k] = byte(r.IntN(256))
+			if r.IntN(3) > 0 {
+				w[k] = byte(0x20 + r.IntN(0x60))
+			}
+		}
+		check(w)
+	}
+}

@@ -88,7 +88,7 @@ func TestDecodeTextMalformed(t *testing.T) {
 			if de.Offset > len(data) {
 				t.Errorf("offset %d past the %d-byte frame", de.Offset, len(data))
 			}
-			if !strings.Contains(tt.name, "deep") && stdlibV2Valid(data) {
+			if stdlibV2Valid(data) {
 				t.Errorf("oracle: encoding/json accepts %q as a vsn 2.0.0 frame", tt.frame)
 			}
 		})
@@ -108,19 +108,46 @@ func TestValidJSONMatchesStdlib(t *testing.T) {
 		cases = append(cases, c.frame)
 	}
 	for _, c := range cases {
-		if len(c) > 1000 {
-			continue // nesting bound: checked below
-		}
 		if got, want := ValidJSON([]byte(c)), json.Valid([]byte(c)); got != want {
 			t.Errorf("ValidJSON(%q) = %v, encoding/json says %v", c, got, want)
 		}
 	}
-	deep := strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth)
-	if !ValidJSON([]byte(deep)) {
-		t.Errorf("nesting of %d refused", maxDepth)
-	}
-	if ValidJSON([]byte("[" + deep + "]")) {
-		t.Errorf("nesting of %d accepted", maxDepth+1)
+}
+
+// spec: W6 — the nesting bound is encoding/json's (10000 levels), counted
+// from the frame (or reply, or V1 object) itself, and deep input is refused
+// without recursion.
+func TestNestingBound(t *testing.T) {
+	nest := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	objs := func(n int) string { return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) }
+	for _, tc := range []struct {
+		name string
+		data string
+		ok   func([]byte) bool
+	}{
+		{"ValidJSON", nest(maxDepth), ValidJSON},
+		{"ValidJSON objects", objs(maxDepth), ValidJSON},
+		{"DecodeText", `[null,null,"t","e",` + nest(maxDepth-1) + `]`, func(b []byte) bool { _, err := DecodeText(b); return err == nil }},
+		{"DecodeText extra", `[null,null,"t","e",{},` + nest(maxDepth-1) + `]`, func(b []byte) bool { _, err := DecodeText(b); return err == nil }},
+		{"ParseReply", `{"status":"ok","response":` + objs(maxDepth-1) + `}`, func(b []byte) bool { _, err := ParseReply(b); return err == nil }},
+		{"DecodeV1", `{"topic":"t","event":"e","payload":` + nest(maxDepth-1) + `}`, func(b []byte) bool { _, err := DecodeV1(b); return err == nil }},
+	} {
+		at := []byte(tc.data)
+		if !tc.ok(at) || !json.Valid(at) {
+			t.Errorf("%s: %d levels refused (encoding/json: %v)", tc.name, maxDepth, json.Valid(at))
+		}
+		// One level more: wrap the innermost value once more.
+		mid := strings.Index(tc.data, "1}")
+		var over string
+		if mid >= 0 && strings.Contains(tc.data, `{"a":`) {
+			over = tc.data[:mid] + `{"a":1}` + tc.data[mid+1:]
+		} else {
+			mid = strings.Index(tc.data, "[]")
+			over = tc.data[:mid] + "[[]]" + tc.data[mid+2:]
+		}
+		if tc.ok([]byte(over)) || json.Valid([]byte(over)) {
+			t.Errorf("%s: %d levels accepted (encoding/json: %v)", tc.name, maxDepth+1, json.Valid([]byte(over)))
+		}
 	}
 }
 

@@ -1,0 +1,123 @@
+package protocol
+
+// objectWalk reads the members of a JSON object in one pass, checking the
+// grammar as it goes and building nothing. Use:
+//
+//	w := walkObject(b, "reply")
+//	for key, val, ok := w.next(); ok; key, val, ok = w.next() { ... }
+//	if err := w.finish(); err != nil { ... }
+type objectWalk struct {
+	b      []byte
+	i      int
+	format string
+	err    *DecodeError
+	closed bool
+	// valStart is the offset of the value next returned last.
+	valStart int
+}
+
+func walkObject(b []byte, format string) objectWalk {
+	w := objectWalk{b: b, format: format}
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		w.err = malformed(format, i, "not a JSON object")
+		return w
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		w.closed = true
+		i++
+	}
+	w.i = i
+	return w
+}
+
+func (w *objectWalk) fail(err *DecodeError) {
+	w.err = &DecodeError{Format: w.format, Offset: err.Offset, Reason: err.Reason}
+}
+
+// next returns the next member: key is the raw string literal (quotes
+// included; compare it with keyIs), val the raw JSON value. ok is false at
+// the end of the object or at the first error (see finish).
+func (w *objectWalk) next() (key, val []byte, ok bool) {
+	if w.err != nil || w.closed {
+		return nil, nil, false
+	}
+	b := w.b
+	i := skipWS(b, w.i)
+	if i >= len(b) || b[i] != '"' {
+		w.fail(malformed("json", i, "expected object key"))
+		return nil, nil, false
+	}
+	kEnd, err := scanString(b, i)
+	if err != nil {
+		w.fail(err)
+		return nil, nil, false
+	}
+	j := skipWS(b, kEnd)
+	if j >= len(b) || b[j] != ':' {
+		w.fail(malformed("json", j, "expected :"))
+		return nil, nil, false
+	}
+	vStart := skipWS(b, j+1)
+	vEnd, err := scanNested(b, vStart, maxDepth-1) // the object is one level
+	if err != nil {
+		w.fail(err)
+		return nil, nil, false
+	}
+	j = skipWS(b, vEnd)
+	switch {
+	case j >= len(b):
+		w.fail(malformed("json", j, "unexpected end of input"))
+		return nil, nil, false
+	case b[j] == ',':
+		w.i = j + 1
+	case b[j] == '}':
+		w.i, w.closed = j+1, true
+	default:
+		w.fail(malformed("json", j, "expected , or }"))
+		return nil, nil, false
+	}
+	w.valStart = vStart
+	return b[i:kEnd], b[vStart:vEnd], true
+}
+
+// finish reads what is left of the object and reports the first error, or
+// data after the object.
+func (w *objectWalk) finish() *DecodeError {
+	for {
+		if _, _, ok := w.next(); !ok {
+			break
+		}
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if i := skipWS(w.b, w.i); i != len(w.b) {
+		return malformed(w.format, i, "data after the object")
+	}
+	return nil
+}
+
+// keyIs reports whether the raw string literal raw (as scanString accepted
+// it) decodes to name, without allocating for plain keys.
+func keyIs(raw []byte, name string) bool {
+	inner := raw[1 : len(raw)-1]
+	if !needsUnquote(inner) {
+		return string(inner) == name
+	}
+	s, _ := unquote(raw)
+	return s == name
+}
+
+// objectField returns the raw value of key in the JSON object b, or false
+// when b is not an object or has no such key. It stops at the first match.
+func objectField(b []byte, key string) ([]byte, bool) {
+	w := walkObject(b, "json")
+	for k, v, ok := w.next(); ok; k, v, ok = w.next() {
+		if keyIs(k, key) {
+			return v, true
+		}
+	}
+	return nil, false
+}
