@@ -289,7 +289,7 @@ func (c *wsConn) writeLoop() {
 		}
 		c.qmu.Lock()
 		batch := c.queue
-		c.queue = spare[:0]
+		c.queue, spare = spare[:0], nil // the two arrays swap roles
 		drain, req := c.drain, c.closeReq
 		c.qmu.Unlock()
 
@@ -306,8 +306,8 @@ func (c *wsConn) writeLoop() {
 				c.failQueued(nil)
 				return
 			}
-			spare = recycle(batch)
 		}
+		spare = recycle(batch)
 		if drain {
 			c.qmu.Lock()
 			more := len(c.queue) > 0
