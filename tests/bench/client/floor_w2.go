@@ -21,7 +21,8 @@ type floodArgs struct {
 	Size int `json:"size"`
 }
 
-const w2Topic = "room:w2"
+// w2Topic is a chat:* topic: the demo app floods on chat:* topics.
+const w2Topic = "chat:w2"
 
 // floorW2 joins one topic, asks the server to flood cfg.n events of
 // cfg.size-byte bodies, and decodes each into a floodEvent.
@@ -60,6 +61,12 @@ func floorW2(ctx context.Context, cfg config, _ *output, r *benchfmt.Result) err
 			continue
 		}
 		if f.Event == protocol.EventReply && f.Ref == "2" {
+			var rep floorReply[json.RawMessage]
+			if err := json.Unmarshal(f.Payload, &rep); err != nil {
+				rerr = err
+			} else if rep.Status != "ok" {
+				rerr = fmt.Errorf("flood: %s %s", rep.Status, rep.Response)
+			}
 			break
 		}
 	}

@@ -165,7 +165,7 @@ async function w1() {
 async function w2() {
   const socket = newSocket();
   await connect(socket);
-  const ch = socket.channel("room:w2");
+  const ch = socket.channel("chat:w2");
   await joinOnce(ch);
   let short = 0;
   const events = [];
