@@ -105,6 +105,13 @@ func (d *direction) read() {
 			return
 		}
 		n, err := d.src.Read(buf)
+		if n > 0 && d.fromClient {
+			// A read can still win a race with PauseReading's deadline:
+			// hold its data until the pause ends.
+			if !p.await(c.done, func(s settings, _ time.Time) (bool, time.Time) { return !s.paused, time.Time{} }) {
+				return
+			}
+		}
 		if n > 0 {
 			data := append([]byte(nil), buf[:n]...)
 			if !d.send(chunk{data: data, due: time.Now().Add(p.settings().latency)}) {

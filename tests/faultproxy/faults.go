@@ -50,7 +50,10 @@ func (p *Proxy) Blackhole(on bool) {
 
 // PauseReading on stops reading from every client (a slow server): what
 // clients write backs up in the kernel buffers until their writes block.
-// Data already read is still delivered. Reading resumes on PauseReading(false).
+// Reads in progress are interrupted; one that completes anyway (at most one
+// chunk of 32 KiB per connection) is held and not delivered until the pause
+// ends. Data read before the pause is still delivered. Reading resumes on
+// PauseReading(false). The target-to-client direction is not affected.
 func (p *Proxy) PauseReading(on bool) {
 	p.update(func(s *settings) { s.paused = on })
 	if !on {

@@ -29,6 +29,10 @@ func TestFakeClockUnderSynctest(t *testing.T) {
 		require.Empty(t, p.Addr())
 		c, err := p.DialContext(t.Context(), "tcp", "ignored")
 		require.NoError(t, err)
+		t.Cleanup(func() { // inside the bubble, also when an assertion fails
+			c.Close()
+			p.Close()
+		})
 
 		start := time.Now()
 		roundTrip(t, c, "x")
@@ -60,7 +64,7 @@ func TestFakeClockUnderSynctest(t *testing.T) {
 		require.Equal(t, 1, p.ResetAll())
 		_, err = c.Read(make([]byte, 1))
 		require.ErrorIs(t, err, io.EOF)
-		require.NoError(t, c.Close())
 		require.NoError(t, p.Close())
+		require.Equal(t, 0, p.Conns())
 	})
 }
