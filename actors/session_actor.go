@@ -1,0 +1,141 @@
+package actors
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rvct/phoenix/messages"
+)
+
+// declareWait bounds the wait for a session to take an action declaration.
+const declareWait = 5 * time.Second
+
+// Session is the handle the typed facade holds of one session actor: its
+// PID, its Store, and the ways to talk to it. Safe for concurrent use.
+type Session struct {
+	sys   *System
+	pid   *actor.PID
+	store *Store
+	topic string
+
+	doneOnce sync.Once
+	done     chan struct{} // closed when the actor has stopped
+}
+
+// StartSession validates cfg and spawns the session actor for cfg.Topic on
+// ep under the session strategy. The session owns no goroutine until a
+// message arrives; it joins when the first subscriber mounts it (SPEC M1).
+// A second session for the same endpoint and topic is refused with
+// ErrSessionExists.
+func StartSession(sys *System, ep *Endpoint, cfg SessionConfig) (*Session, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	s := &Session{sys: sys, topic: cfg.Topic, done: make(chan struct{})}
+	port := &actorPort{sys: sys, ep: ep, topic: cfg.Topic}
+	m := newSessionMachine(cfg, port, nil)
+	s.store = NewStore(m.snap, cfg.Logger)
+	m.stats = &s.store.stats
+	port.store = s.store
+	// The machine lives outside the actor instance, so even a restart would
+	// keep the session's state (the strategy resumes sessions anyway).
+	producer := func() actor.Actor { return &sessionActor{m: m, port: port, handle: s} }
+	pid, err := sys.SpawnSession(ep, cfg.Topic, producer)
+	if err != nil {
+		return nil, err
+	}
+	s.pid = pid
+	return s, nil
+}
+
+// Topic is the session's topic.
+func (s *Session) Topic() string { return s.topic }
+
+// Store holds the session's states and subscribers.
+func (s *Session) Store() *Store { return s.store }
+
+// Done is closed once the session actor has stopped (after Shutdown or Close).
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Send delivers msg to the session (Mount, Unmount, *CallRequest, *CancelCall).
+func (s *Session) Send(msg any) { s.sys.as.Root.Send(s.pid, msg) }
+
+// Declare adds an action's bucket and returns once it is in the state
+// (SPEC S3).
+func (s *Session) Declare(def *ActionDef) error {
+	select {
+	case <-s.done:
+		return messages.ErrClosed
+	default:
+	}
+	res, err := s.sys.as.Root.RequestFuture(s.pid, &DeclareAction{Def: def}, declareWait).Result()
+	if err != nil {
+		select {
+		case <-s.done:
+			return messages.ErrClosed
+		default:
+		}
+		return err
+	}
+	if _, ok := res.(*ActionDeclared); !ok {
+		return errors.New("phx: unexpected answer to an action declaration")
+	}
+	return nil
+}
+
+func (s *Session) stopped() { s.doneOnce.Do(func() { close(s.done) }) }
+
+// sessionActor runs a sessionMachine in protoactor: every message goes
+// through the machine; it never blocks.
+type sessionActor struct {
+	m      *sessionMachine
+	port   *actorPort
+	handle *Session
+}
+
+// Receive implements actor.Actor.
+func (a *sessionActor) Receive(ctx actor.Context) {
+	switch ctx.Message().(type) {
+	case *actor.Started:
+		a.m.self = ctx.Self()
+		a.port.self = ctx.Self()
+		return
+	case *actor.Stopping:
+		// Shutdown already left; a hard stop leaves now (the frame may not
+		// go out) and fails what is pending with ErrClosed.
+		a.m.Handle(&messages.Leave{})
+		return
+	case *actor.Stopped:
+		a.handle.stopped()
+		return
+	case *actor.Restarting, actor.SystemMessage, actor.AutoReceiveMessage:
+		return
+	}
+	if resp := a.m.Handle(ctx.Message()); resp != nil && ctx.Sender() != nil {
+		ctx.Respond(resp)
+	}
+}
+
+// actorPort is the machine's port inside the actor system.
+type actorPort struct {
+	sys   *System
+	ep    *Endpoint
+	topic string
+	self  *actor.PID
+	store *Store
+}
+
+func (p *actorPort) place(avoid Link) (Link, error) { return p.ep.Place(p.topic, avoid) }
+
+func (p *actorPort) unplace(l Link) { p.ep.Release(p.topic, l) }
+
+func (p *actorPort) after(d time.Duration, msg any) func() {
+	root, self := p.sys.as.Root, p.self
+	t := time.AfterFunc(d, func() { root.Send(self, msg) })
+	return func() { t.Stop() }
+}
+
+func (p *actorPort) publish(s *Snapshot) { p.store.Publish(s) }

@@ -1,0 +1,225 @@
+package actors
+
+import (
+	"github.com/rvct/phoenix/messages"
+	"github.com/rvct/phoenix/protocol"
+)
+
+// call starts a call or a cast (SPEC A1, A7, A8, M4).
+func (m *sessionMachine) call(req *CallRequest) {
+	if err := m.refuse(); err != nil {
+		req.done = true
+		answer(req, CallResult{Outcome: CallFailed, Err: err})
+		return
+	}
+	canSend := m.phase == phaseJoined && m.gen != 0
+	if !canSend && len(m.buffer) >= m.cfg.PushBuffer {
+		req.done = true
+		answer(req, CallResult{Outcome: CallFailed, Err: messages.ErrBufferFull})
+		return
+	}
+	if req.Action == nil { // cast: no bucket, no reply awaited
+		if canSend {
+			err := m.push(req)
+			req.done = true
+			answer(req, failedIf(err))
+			return
+		}
+		m.bufferPush(req)
+		answer(req, CallResult{Outcome: CallOK})
+		return
+	}
+	// A1: the bucket shows the run as processing, error and timeout cleared.
+	if m.runs == nil {
+		m.runs = make(map[string]uint64, 1)
+	}
+	m.runs[req.Action.Name]++
+	req.run = m.runs[req.Action.Name]
+	m.draft().setBucket(req.Action.Name, true, nil, false)
+	// A4, A8: the timeout counts from the call, buffered or not.
+	timeout := req.Action.Timeout
+	if timeout <= 0 {
+		timeout = m.cfg.CallTimeout
+	}
+	req.cancel = m.port.after(timeout, callTimedOut{req: req})
+	if canSend {
+		m.sendCall(req)
+		return
+	}
+	m.bufferPush(req)
+}
+
+// refuse says why no push can start now, or nil.
+func (m *sessionMachine) refuse() error {
+	switch {
+	case m.phase == phaseLeft:
+		return messages.ErrClosed
+	case m.mounts == 0:
+		return messages.ErrNotMounted
+	case m.phase == phaseClosed:
+		return messages.ErrChannelClosed
+	}
+	return nil
+}
+
+func (m *sessionMachine) bufferPush(req *CallRequest) {
+	req.buffered = true
+	if req.Action == nil {
+		req.cancel = m.port.after(m.cfg.CallTimeout, callTimedOut{req: req})
+	}
+	m.buffer = append(m.buffer, req)
+}
+
+// push sends req's frame with the current join_ref (SPEC A8).
+func (m *sessionMachine) push(req *CallRequest) error {
+	req.ref = m.link.NextRef()
+	event := req.Event
+	if req.Action != nil {
+		event = req.Action.Event
+	}
+	f := &protocol.Frame{JoinRef: m.joinRef, Ref: req.ref, Topic: m.cfg.Topic, Event: event, Payload: req.Payload, Binary: req.Binary}
+	return m.link.Send(m.gen, f, m.self)
+}
+
+// sendCall pushes a call and tracks its reply by ref.
+func (m *sessionMachine) sendCall(req *CallRequest) {
+	if err := m.push(req); err != nil {
+		m.endCall(req, CallResult{Outcome: CallFailed, Err: err}, false)
+		return
+	}
+	if m.inflight == nil {
+		m.inflight = make(map[string]*CallRequest, 1)
+	}
+	m.inflight[req.ref] = req
+}
+
+// flushBuffer sends what waited for the join, in order (SPEC A8). Pushes
+// that timed out were removed when they did and are never sent.
+func (m *sessionMachine) flushBuffer() {
+	buf := m.buffer
+	m.buffer = nil
+	for i, req := range buf {
+		buf[i] = nil
+		req.buffered = false
+		if req.Action == nil {
+			stop(&req.cancel)
+			req.done = true
+			if err := m.push(req); err != nil {
+				m.log.Debug("phx: buffered cast not sent", "event", req.Event, "err", err)
+			}
+			continue
+		}
+		m.sendCall(req)
+	}
+}
+
+// callTimedOut: no reply before the call timeout (SPEC A4); a buffered push
+// is dropped and never sent (A8).
+func (m *sessionMachine) callTimedOut(req *CallRequest) {
+	if req.done {
+		return
+	}
+	req.cancel = nil
+	if req.buffered {
+		m.unbuffer(req)
+	} else {
+		delete(m.inflight, req.ref)
+	}
+	if req.Action == nil {
+		req.done = true
+		return
+	}
+	m.endCall(req, CallResult{Outcome: CallFailed, Err: messages.ErrTimeout}, true)
+}
+
+// cancelCall: the caller stopped waiting (SPEC A9). A buffered push is
+// dropped; one in flight keeps tracking its bucket until it settles.
+func (m *sessionMachine) cancelCall(req *CallRequest) {
+	if req.done || !req.buffered {
+		return
+	}
+	m.unbuffer(req)
+	if req.Action == nil {
+		stop(&req.cancel)
+		req.done = true
+		return
+	}
+	m.endCall(req, CallResult{Outcome: CallFailed, Err: messages.ErrNotMounted}, false)
+}
+
+func (m *sessionMachine) unbuffer(req *CallRequest) {
+	for i, r := range m.buffer {
+		if r == req {
+			copy(m.buffer[i:], m.buffer[i+1:])
+			m.buffer[len(m.buffer)-1] = nil
+			m.buffer = m.buffer[:len(m.buffer)-1]
+			break
+		}
+	}
+	req.buffered = false
+}
+
+// endCall settles a call: the caller gets res; the bucket changes only when
+// this is the action's latest run (SPEC A2-A5).
+func (m *sessionMachine) endCall(req *CallRequest, res CallResult, timedOut bool) {
+	if req.done {
+		return
+	}
+	req.done = true
+	stop(&req.cancel)
+	if req.Action != nil && req.run == m.runs[req.Action.Name] {
+		d := m.draft()
+		switch {
+		case res.Outcome == CallOK:
+			d.setBucket(req.Action.Name, false, nil, false)
+		case res.Outcome == CallError:
+			d.setBucket(req.Action.Name, false, res.ErrorValue, false)
+		case timedOut:
+			d.setBucket(req.Action.Name, false, nil, true)
+		default:
+			d.setProcessing(req.Action.Name, false)
+		}
+	}
+	answer(req, res)
+}
+
+// failInflight ends every call waiting for a reply with err (SPEC L3).
+func (m *sessionMachine) failInflight(err error) {
+	for ref, req := range m.inflight {
+		delete(m.inflight, ref)
+		m.endCall(req, CallResult{Outcome: CallFailed, Err: err}, false)
+	}
+}
+
+// failBuffer ends every buffered push with err.
+func (m *sessionMachine) failBuffer(err error) {
+	buf := m.buffer
+	m.buffer = nil
+	for _, req := range buf {
+		req.buffered = false
+		if req.Action == nil {
+			stop(&req.cancel)
+			req.done = true
+			continue
+		}
+		m.endCall(req, CallResult{Outcome: CallFailed, Err: err}, false)
+	}
+}
+
+func failedIf(err error) CallResult {
+	if err != nil {
+		return CallResult{Outcome: CallFailed, Err: err}
+	}
+	return CallResult{Outcome: CallOK}
+}
+
+// answer hands res to the requester without ever blocking the actor.
+func answer(req *CallRequest, res CallResult) {
+	if req.Reply == nil {
+		return
+	}
+	select {
+	case req.Reply <- res:
+	default:
+	}
+}
