@@ -31,12 +31,12 @@ func memPipe(clientAddr, serverAddr net.Addr) (client, server *memConn) {
 
 // memBuf is one direction of a memConn.
 type memBuf struct {
-	mu        sync.Mutex
-	data      []byte
-	eof       bool          // the writer closed: reads drain then return io.EOF
-	broken    bool          // the reader closed: writes fail
-	readable  chan struct{} // signalled when data arrives or eof is set
-	writable  chan struct{} // signalled when room appears or broken is set
+	mu       sync.Mutex
+	data     []byte
+	eof      bool          // the writer closed: reads drain then return io.EOF
+	broken   bool          // the reader closed: writes fail
+	readable chan struct{} // signalled when data arrives or eof is set
+	writable chan struct{} // signalled when room appears or broken is set
 }
 
 func newMemBuf() *memBuf {
