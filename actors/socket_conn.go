@@ -216,12 +216,13 @@ func (c *wsConn) readLoop() {
 	var buf []byte
 	for {
 		mt, r, err := c.ws.NextReader()
-		if err != nil {
-			c.fail(readError(err))
-			return
+		if err == nil {
+			buf, err = readAll(r, buf[:0])
 		}
-		buf, err = readAll(r, buf[:0])
 		if err != nil {
+			// gorilla may have answered with a close frame (1009 on the
+			// read limit, 1002 on a protocol error): send it out.
+			_ = c.bc.Flush()
 			c.fail(readError(err))
 			return
 		}
@@ -342,12 +343,14 @@ func (c *wsConn) writeBatch(batch []outFrame) error {
 			mt = websocket.BinaryMessage
 		}
 		if err := c.ws.WriteMessage(mt, *fr.buf); err != nil {
+			c.setReason(&messages.ConnectionError{Op: "write", Err: err})
 			c.failFrames(batch[i:])
 			return err
 		}
 		bytesOut += uint64(len(*fr.buf))
 	}
 	if err := c.bc.Flush(); err != nil {
+		c.setReason(&messages.ConnectionError{Op: "write", Err: err})
 		c.failFrames(batch)
 		return err
 	}
