@@ -69,18 +69,20 @@ func TestHalfCloseTravelsThrough(t *testing.T) {
 func TestLargeTransferKeepsOrderUnderChangingFaults(t *testing.T) {
 	p := newProxy(t, startEcho(t))
 	c := dial(t, p)
-	data := make([]byte, 4<<20)
+	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+	data := make([]byte, 2<<20)
 	_, _ = rand.Read(data)
 
 	stop := make(chan struct{})
-	toggled := make(chan struct{})
+	toggled := make(chan int)
 	go func() { // flip every control while data flows
-		defer close(toggled)
-		for i := 0; ; i++ {
+		i := 0
+		defer func() { toggled <- i }()
+		for ; ; i++ {
 			select {
 			case <-stop:
 				return
-			case <-time.After(2 * time.Millisecond):
+			case <-time.After(200 * time.Microsecond):
 			}
 			_ = p.SetLatency(time.Duration(i%3) * time.Millisecond)
 			_ = p.Throttle([]int{0, 20 << 20}[i%2])
@@ -96,7 +98,7 @@ func TestLargeTransferKeepsOrderUnderChangingFaults(t *testing.T) {
 	got := make([]byte, len(data))
 	_, err := io.ReadFull(c, got)
 	close(stop)
-	<-toggled
+	require.Positive(t, <-toggled, "the controls changed during the transfer")
 	require.NoError(t, err)
 	require.NoError(t, <-writeErr)
 	require.Equal(t, data, got, "bytes arrive complete and in order")

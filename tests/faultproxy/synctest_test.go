@@ -38,6 +38,20 @@ func TestFakeClockUnderSynctest(t *testing.T) {
 		roundTrip(t, c, "x")
 		require.Equal(t, 6*time.Second, time.Since(start), "3 s each way on the fake clock")
 
+		// Latency is pipelined and keeps order: ten chunks written 10 ms
+		// apart all come back one round trip after they were sent.
+		start = time.Now()
+		for i := range 10 {
+			_, err := c.Write([]byte{byte('0' + i)})
+			require.NoError(t, err)
+			time.Sleep(10 * time.Millisecond)
+		}
+		got := make([]byte, 10)
+		_, err = io.ReadFull(c, got)
+		require.NoError(t, err)
+		require.Equal(t, "0123456789", string(got))
+		require.Equal(t, 6*time.Second+90*time.Millisecond, time.Since(start))
+
 		// Throttle: 10 B/s is 1-byte pieces every 100 ms, pipelined both ways.
 		require.NoError(t, p.SetLatency(0))
 		require.NoError(t, p.Throttle(10))
