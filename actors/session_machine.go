@@ -182,6 +182,13 @@ func (m *sessionMachine) status() messages.Status {
 }
 
 func (m *sessionMachine) setStatus(st messages.Status, err *messages.StateError) {
+	cur := m.snap
+	if m.d != nil {
+		cur = &m.d.s
+	}
+	if cur.Status == st && cur.Error == err {
+		return // unchanged: no new state
+	}
 	d := m.draft()
 	d.s.Status = st
 	d.s.Error = err

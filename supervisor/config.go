@@ -8,6 +8,13 @@ import (
 	"github.com/rvct/phoenix/protocol"
 )
 
+// Session defaults, as the official JavaScript client and the seed.
+const (
+	DefaultJoinTimeout = actors.DefaultJoinTimeout // 10 s (SPEC J3)
+	DefaultCallTimeout = actors.DefaultCallTimeout // 10 s (SPEC A4)
+	DefaultPushBuffer  = actors.DefaultPushBuffer  // 100 pushes held before the join (SPEC A8)
+)
+
 // Config configures a Session[T], as the seed's session(socket, config).
 // Only Topic is required; every other field has a documented default.
 type Config[T any] struct {
