@@ -153,10 +153,18 @@ func FuzzDecodeV1(f *testing.F) {
 		fr, err := DecodeV1(data)
 		if err != nil {
 			checkDecodeError(t, err)
+			if _, _, ok := stdlibV1(data); ok {
+				t.Fatalf("DecodeV1(%q): %v, but encoding/json reads a valid frame", data, err)
+			}
 			return
 		}
 		if !json.Valid(data) || !json.Valid(fr.Payload) {
 			t.Fatalf("DecodeV1(%q) accepted invalid JSON", data)
+		}
+		// encoding/json reads the same fields (last key wins there too).
+		std, payload, ok := stdlibV1(data)
+		if !ok || fr.JoinRef != std[0] || fr.Ref != std[1] || fr.Topic != std[2] || fr.Event != std[3] || !bytes.Equal(payload, fr.Payload) {
+			t.Fatalf("DecodeV1(%q) = %+v; encoding/json reads %q %q (valid %v)", data, fr, std, payload, ok)
 		}
 		re := AppendV1(nil, &fr)
 		back, err := DecodeV1(re)
@@ -180,16 +188,82 @@ func FuzzParseReply(f *testing.F) {
 		r, err := ParseReply(data)
 		if err != nil {
 			checkDecodeError(t, err)
+			if _, _, _, ok := stdlibReply(data); ok {
+				t.Fatalf("ParseReply(%q): %v, but encoding/json reads a valid reply", data, err)
+			}
 			return
 		}
 		if !json.Valid(data) || !json.Valid(r.Response) {
 			t.Fatalf("ParseReply(%q) accepted invalid JSON", data)
 		}
-		_ = r.Reason()
+		status, response, reason, ok := stdlibReply(data)
+		if !ok || status != r.Status || !bytes.Equal(response, r.Response) || reason != r.Reason() {
+			t.Fatalf("ParseReply(%q) = %+v (reason %q); encoding/json reads %q %q %q (valid %v)", data, r, r.Reason(), status, response, reason, ok)
+		}
 		re := AppendReplyPayload(nil, r.Status, r.Response)
 		back, err := ParseReply(re)
 		if err != nil || back.Status != r.Status || !bytes.Equal(back.Response, r.Response) || back.Reason() != r.Reason() {
 			t.Fatalf("round trip of %q via %q: %+v, %v", data, re, back, err)
 		}
 	})
+}
+
+// stdlibObject reads a JSON object with encoding/json (last key wins, keys
+// matched exactly); ok is false when data is not one.
+func stdlibObject(data []byte) (map[string]json.RawMessage, bool) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// stdlibString reads a JSON string; null is not one.
+func stdlibString(raw json.RawMessage) (string, bool) {
+	var s string
+	if raw == nil || string(raw) == "null" || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// stdlibV1 is the encoding/json oracle for DecodeV1.
+func stdlibV1(data []byte) (strs [4]string, payload []byte, ok bool) {
+	m, ok := stdlibObject(data)
+	if !ok {
+		return strs, nil, false
+	}
+	for k, name := range []string{"join_ref", "ref", "topic", "event"} {
+		raw := m[name]
+		if k < 2 && (raw == nil || string(raw) == "null") {
+			continue
+		}
+		if strs[k], ok = stdlibString(raw); !ok {
+			return strs, nil, false
+		}
+	}
+	payload = m["payload"]
+	if payload == nil {
+		payload = []byte("null")
+	}
+	return strs, payload, true
+}
+
+// stdlibReply is the encoding/json oracle for ParseReply and Reason.
+func stdlibReply(data []byte) (status string, response []byte, reason string, ok bool) {
+	m, ok := stdlibObject(data)
+	if !ok {
+		return "", nil, "", false
+	}
+	if status, ok = stdlibString(m["status"]); !ok {
+		return "", nil, "", false
+	}
+	response = m["response"]
+	if response == nil {
+		response = []byte("null")
+	}
+	if rm, isObj := stdlibObject(response); isObj {
+		reason, _ = stdlibString(rm["reason"])
+	}
+	return status, response, reason, true
 }

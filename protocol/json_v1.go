@@ -1,42 +1,47 @@
 package protocol
 
+import "errors"
+
 // DecodeV1 decodes a legacy vsn 1.0.0 object frame
 // {"topic","event","payload","ref","join_ref"}. topic and event are required
-// strings; ref and join_ref are strings or null or absent.
+// strings; ref and join_ref are strings or null or absent; an absent payload
+// reads as null. When a key repeats, the last one counts, as with
+// encoding/json. Bad input gives a *DecodeError.
 func DecodeV1(data []byte) (Frame, error) {
-	var f Frame
-	var haveTopic, haveEvent bool
+	env := Envelope{JoinRef: []byte("null"), Ref: []byte("null")}
 	w := walkObject(data, "v1")
 	for key, val, ok := w.next(); ok; key, val, ok = w.next() {
-		var good bool
 		switch {
 		case keyIs(key, "topic"):
-			f.Topic, haveTopic = unquote(val)
+			env.Topic = val
 		case keyIs(key, "event"):
-			f.Event, haveEvent = unquote(val)
+			env.Event = val
 		case keyIs(key, "ref"):
-			if f.Ref, good = refString(val); !good {
-				return Frame{}, malformed("v1", w.valStart, "ref is neither a string nor null")
-			}
+			env.Ref = val
 		case keyIs(key, "join_ref"):
-			if f.JoinRef, good = refString(val); !good {
-				return Frame{}, malformed("v1", w.valStart, "join_ref is neither a string nor null")
-			}
+			env.JoinRef = val
 		case keyIs(key, "payload"):
-			f.Payload = val
+			env.Payload = val
 		}
 	}
 	if err := w.finish(); err != nil {
 		return Frame{}, err
 	}
 	switch {
-	case !haveTopic:
-		return Frame{}, malformed("v1", -1, "topic missing or not a string")
-	case !haveEvent:
-		return Frame{}, malformed("v1", -1, "event missing or not a string")
+	case env.Topic == nil:
+		return Frame{}, malformed("v1", -1, "topic missing")
+	case env.Event == nil:
+		return Frame{}, malformed("v1", -1, "event missing")
+	case env.Payload == nil:
+		env.Payload = []byte("null")
 	}
-	if f.Payload == nil {
-		f.Payload = []byte("null")
+	f, err := env.Frame()
+	if err != nil {
+		var de *DecodeError
+		if errors.As(err, &de) {
+			return Frame{}, malformed("v1", -1, de.Reason)
+		}
+		return Frame{}, err
 	}
 	return f, nil
 }

@@ -66,8 +66,10 @@ func SplitText(data []byte) (Envelope, error) {
 }
 
 // DecodeText decodes a vsn 2.0.0 JSON text frame. join_ref and ref must be
-// strings or null; topic and event must be strings. The payload is kept as
-// its raw JSON text (it aliases data).
+// strings or null; topic and event must be strings; elements after the fifth
+// are ignored, as Phoenix does. The payload is kept as its raw JSON text
+// (checked to be valid JSON; it aliases data); the strings do not alias data.
+// Bad input gives a *DecodeError.
 func DecodeText(data []byte) (Frame, error) {
 	env, err := SplitText(data)
 	if err != nil {

@@ -110,14 +110,19 @@ func keyIs(raw []byte, name string) bool {
 	return s == name
 }
 
-// objectField returns the raw value of key in the JSON object b, or false
-// when b is not an object or has no such key. It stops at the first match.
+// objectField returns the raw value of key in the JSON object b (the last
+// one when the key repeats, as with encoding/json), or false when b is not a
+// valid object or has no such key.
 func objectField(b []byte, key string) ([]byte, bool) {
+	var out []byte
 	w := walkObject(b, "json")
 	for k, v, ok := w.next(); ok; k, v, ok = w.next() {
 		if keyIs(k, key) {
-			return v, true
+			out = v
 		}
 	}
-	return nil, false
+	if w.finish() != nil {
+		return nil, false
+	}
+	return out, out != nil
 }
