@@ -25,7 +25,7 @@ func TestParseReply(t *testing.T) {
 		{` { "status" : "error" , "response" : { "reason" : "caf\u00e9 \"x\"" } } `, "error", `{ "reason" : "caf\u00e9 \"x\"" }`, `café "x"`},
 		{`{"response":{"reason":42},"status":"error"}`, "error", `{"reason":42}`, ""},
 		{`{"response":{"reason":"a","reason":"b"},"status":"error"}`, "error", `{"reason":"a","reason":"b"}`, "b"}, // last wins, as encoding/json
-		{`{"status":"ok","status":"error","response":1}`, "error", `1`, ""}, // last status wins, as encoding/json
+		{`{"status":"ok","status":"error","response":1}`, "error", `1`, ""},                                        // last status wins, as encoding/json
 	}
 	for _, tt := range tests {
 		r, err := ParseReply([]byte(tt.payload))
