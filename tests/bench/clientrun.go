@@ -15,9 +15,9 @@ import (
 	"github.com/rvct/phoenix/tests/bench/internal/benchfmt"
 )
 
-// clientGrace is how long past its own deadline a client may take to write
+// defaultGrace is how long past its own deadline a client may take to write
 // its result before the orchestrator kills it.
-const clientGrace = 20 * time.Second
+const defaultGrace = 20 * time.Second
 
 // clientSpec says how to start one kind of client.
 type clientSpec struct {
@@ -43,11 +43,12 @@ type runRecord struct {
 type harness struct {
 	server serverSpec
 	pin    pinning
-	log    io.Writer // progress lines
+	log    io.Writer     // progress lines
+	grace  time.Duration // past a case's deadline before a client is killed (defaultGrace when 0)
 }
 
 // runClient starts a fresh server, runs one client process for case c and
-// returns its record. It never blocks past c.Deadline + clientGrace (+ the
+// returns its record. It never blocks past c.Deadline + the grace (+ the
 // server's start and stop bounds); a client that fails or hangs gives a
 // record with OK false and the reason.
 func (h *harness) runClient(ctx context.Context, c benchCase, cl clientSpec, run int) runRecord {
@@ -106,7 +107,11 @@ func (h *harness) runClient(ctx context.Context, c benchCase, cl clientSpec, run
 		}
 	}
 
-	hard := time.NewTimer(c.Deadline + clientGrace)
+	grace := h.grace
+	if grace == 0 {
+		grace = defaultGrace
+	}
+	hard := time.NewTimer(c.Deadline + grace)
 	defer hard.Stop()
 	var result *benchfmt.Result
 	var runErr error
@@ -151,7 +156,7 @@ loop:
 			}
 			break loop
 		case <-hard.C:
-			runErr = fmt.Errorf("client gave no result within %s: killed", c.Deadline+clientGrace)
+			runErr = fmt.Errorf("client gave no result within %s: killed", c.Deadline+grace)
 			killClient()
 			break loop
 		case <-ctx.Done():

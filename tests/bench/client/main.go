@@ -40,7 +40,8 @@ type config struct {
 // means the workload could not finish; r keeps what was measured.
 type runFunc func(ctx context.Context, cfg config, out *output, r *benchfmt.Result) error
 
-// registry maps client kind -> workload -> implementation.
+// registry maps client kind -> workload -> implementation (ours.go adds
+// "ours").
 var registry = map[string]map[string]runFunc{
 	benchfmt.KindFloor: {
 		benchfmt.W1: floorW1,
