@@ -8,8 +8,8 @@ import "errors"
 // reads as null. When a key repeats, the last one counts, as with
 // encoding/json. Bad input gives a *DecodeError.
 func DecodeV1(data []byte) (Frame, error) {
-	env := Envelope{JoinRef: []byte("null"), Ref: []byte("null")}
-	w := walkObject(data, "v1")
+	env := Envelope{JoinRef: nullRaw, Ref: nullRaw} // absent refs read as null
+	w := walkObject(data, walkV1)
 	for key, val, ok := w.next(); ok; key, val, ok = w.next() {
 		switch {
 		case keyIs(key, "topic"):
@@ -45,6 +45,9 @@ func DecodeV1(data []byte) (Frame, error) {
 	}
 	return f, nil
 }
+
+// nullRaw is the JSON null, for raw values that are only read, never handed out.
+var nullRaw = []byte("null")
 
 // AppendV1 appends f as a vsn 1.0.0 object frame. join_ref is written only
 // when set, as the official client and server do. An empty payload is written

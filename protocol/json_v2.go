@@ -24,7 +24,7 @@ func SplitText(data []byte) (Envelope, error) {
 		return env, malformed("json", i, "frame is not a JSON array")
 	}
 	i++
-	fields := [5]*[]byte{&env.JoinRef, &env.Ref, &env.Topic, &env.Event, &env.Payload}
+	const nFields = 5
 	n := 0
 	for {
 		i = skipWS(data, i)
@@ -36,9 +36,18 @@ func SplitText(data []byte) (Envelope, error) {
 		if err != nil {
 			return env, err
 		}
-		if n < len(fields) {
-			*fields[n] = data[start:end]
-		} else {
+		switch n {
+		case 0:
+			env.JoinRef = data[start:end]
+		case 1:
+			env.Ref = data[start:end]
+		case 2:
+			env.Topic = data[start:end]
+		case 3:
+			env.Event = data[start:end]
+		case 4:
+			env.Payload = data[start:end]
+		default:
 			env.Extra++
 		}
 		n++
@@ -56,7 +65,7 @@ func SplitText(data []byte) (Envelope, error) {
 		i++
 		break
 	}
-	if n < len(fields) {
+	if n < nFields {
 		return env, malformed("json", i, "frame has fewer than 5 elements")
 	}
 	if i = skipWS(data, i); i != len(data) {

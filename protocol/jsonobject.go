@@ -9,18 +9,30 @@ package protocol
 type objectWalk struct {
 	b      []byte
 	i      int
-	format string
+	format walkFormat
 	err    *DecodeError
 	closed bool
 	// valStart is the offset of the value next returned last.
 	valStart int
 }
 
-func walkObject(b []byte, format string) objectWalk {
+// walkFormat names the DecodeError format of a walk. It is not a string so
+// that escape analysis does not see the walked bytes flow into errors.
+type walkFormat uint8
+
+const (
+	walkJSON walkFormat = iota
+	walkReply
+	walkV1
+)
+
+func (f walkFormat) String() string { return [...]string{"json", "reply", "v1"}[f] }
+
+func walkObject(b []byte, format walkFormat) objectWalk {
 	w := objectWalk{b: b, format: format}
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		w.err = malformed(format, i, "not a JSON object")
+		w.err = malformed(format.String(), i, "not a JSON object")
 		return w
 	}
 	i = skipWS(b, i+1)
@@ -33,7 +45,7 @@ func walkObject(b []byte, format string) objectWalk {
 }
 
 func (w *objectWalk) fail(err *DecodeError) {
-	w.err = &DecodeError{Format: w.format, Offset: err.Offset, Reason: err.Reason}
+	w.err = &DecodeError{Format: w.format.String(), Offset: err.Offset, Reason: err.Reason}
 }
 
 // next returns the next member: key is the raw string literal (quotes
@@ -94,7 +106,7 @@ func (w *objectWalk) finish() *DecodeError {
 		return w.err
 	}
 	if i := skipWS(w.b, w.i); i != len(w.b) {
-		return malformed(w.format, i, "data after the object")
+		return malformed(w.format.String(), i, "data after the object")
 	}
 	return nil
 }
@@ -115,7 +127,7 @@ func keyIs(raw []byte, name string) bool {
 // valid object or has no such key.
 func objectField(b []byte, key string) ([]byte, bool) {
 	var out []byte
-	w := walkObject(b, "json")
+	w := walkObject(b, walkJSON)
 	for k, v, ok := w.next(); ok; k, v, ok = w.next() {
 		if keyIs(k, key) {
 			out = v

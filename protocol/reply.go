@@ -35,7 +35,7 @@ func (r Reply) Reason() string {
 func ParseReply(payload []byte) (Reply, error) {
 	var r Reply
 	var sawStatus bool
-	w := walkObject(payload, "reply")
+	w := walkObject(payload, walkReply)
 	for key, val, ok := w.next(); ok; key, val, ok = w.next() {
 		switch {
 		case keyIs(key, "status"):
