@@ -194,14 +194,18 @@ func (d *direction) write() {
 
 // limiter paces one direction's writes at a byte rate.
 type limiter struct {
+	rate int       // the rate next was computed for
 	next time.Time // when the next piece may be written
 }
 
 // take trims *n to one piece and reports whether it may be written now, or
-// when to ask again. rate 0 means unlimited.
+// when to ask again. rate 0 means unlimited. A new rate starts afresh, so a
+// change takes effect at once rather than after a piece paced at the old rate.
 func (l *limiter) take(rate int, n *int, now time.Time) (bool, time.Time) {
+	if rate != l.rate {
+		l.rate, l.next = rate, time.Time{}
+	}
 	if rate <= 0 {
-		l.next = time.Time{}
 		return true, time.Time{}
 	}
 	*n = min(*n, max(rate/pieceDivisor, 1))

@@ -29,6 +29,8 @@ func (p *Proxy) SetLatency(d time.Duration) error {
 // Throttle caps each direction of each connection at bytesPerSecond
 // (0 = unlimited). Data is written in pieces of at most 1/20 s worth, so the
 // throughput over any interval T stays under bytesPerSecond*T plus one piece.
+// A new rate applies at once, from the next piece; an idle line earns no
+// burst credit.
 // A negative value gives an error matching ErrBadOption.
 func (p *Proxy) Throttle(bytesPerSecond int) error {
 	if bytesPerSecond < 0 {

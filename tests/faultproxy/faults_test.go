@@ -37,10 +37,11 @@ func TestThrottleBoundsThroughput(t *testing.T) {
 	elapsed := time.Since(start)
 	require.NoError(t, err)
 	require.Equal(t, int64(size), n)
-	// size/rate = 500 ms; the first piece (1/20 s worth) goes at once.
+	// size/rate = 500 ms; the first piece (1/20 s worth) goes at once. The
+	// upper bound is checked exactly on the fake clock (synctest_test.go):
+	// here timers run late on a loaded machine.
 	ideal := time.Duration(size) * time.Second / rate
 	require.GreaterOrEqual(t, elapsed, ideal-time.Second/pieceDivisor-10*time.Millisecond)
-	require.Less(t, elapsed, 4*ideal, "throttle must not starve the line")
 }
 
 func TestThrottleChangesOnLiveConnection(t *testing.T) {
@@ -78,7 +79,8 @@ func TestBlackholeHoldsDataWhileConnectionStaysOpen(t *testing.T) {
 	c := dial(t, p)
 	roundTrip(t, c, "warm")
 	// The proxy counts a write after it returns, which may be after the client read it.
-	require.Eventually(t, func() bool { return p.Stats().ToClient == 4 }, ioTimeout, time.Millisecond)
+	require.Eventually(t, func() bool { st := p.Stats(); return st.ToTarget == 4 && st.ToClient == 4 },
+		ioTimeout, time.Millisecond)
 	before := p.Stats()
 
 	p.Blackhole(true)
@@ -175,6 +177,7 @@ func TestPauseReadingInterruptsLiveRead(t *testing.T) {
 	p := newProxy(t, startEcho(t))
 	c := dial(t, p)
 	roundTrip(t, c, "warm") // the proxy's reader is now blocked in Read
+	require.Eventually(t, func() bool { return p.Stats().ToTarget == 4 }, ioTimeout, time.Millisecond)
 	p.PauseReading(true)
 	_, err := c.Write([]byte("x"))
 	require.NoError(t, err)

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 }
 
 // ioTimeout bounds every blocking step of a test so a broken proxy fails fast.
-const ioTimeout = 3 * time.Second
+const ioTimeout = 5 * time.Second
 
 // startServer runs a loopback TCP server that calls handle for each
 // connection (closing it afterwards) and stops it, waiting for its

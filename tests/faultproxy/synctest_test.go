@@ -58,6 +58,22 @@ func TestFakeClockUnderSynctest(t *testing.T) {
 		start = time.Now()
 		roundTrip(t, c, "0123456789")
 		require.Equal(t, 900*time.Millisecond, time.Since(start))
+
+		// 50 kB at 100 kB/s through the echo (both legs throttled, pipelined)
+		// takes 0.5 s less the first piece, give or take a piece.
+		const rate, size = 100_000, 50_000
+		require.NoError(t, p.Throttle(rate))
+		start = time.Now()
+		wrote := make(chan error, 1)
+		go func() {
+			_, err := c.Write(make([]byte, size))
+			wrote <- err
+		}()
+		_, err = io.ReadFull(c, make([]byte, size))
+		require.NoError(t, err)
+		require.NoError(t, <-wrote)
+		piece := time.Second / pieceDivisor
+		require.InDelta(t, float64(size*time.Second/rate-piece), float64(time.Since(start)), float64(piece))
 		require.NoError(t, p.Throttle(0))
 
 		// Blackhole: a 30 s heartbeat deadline expires, then held data flows.
