@@ -168,33 +168,45 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return ctx.Err()
 }
 
-// buildServer builds the server binary the run uses.
+// maxChannels is the server's channel cap for the run: W1 joins 100,000
+// topics on one socket.
+const maxChannels = 1_000_000
+
+// buildServer builds the server binary the run uses: `phx serve` when it
+// can serve the workloads (it takes --addr and --max-channels), else
+// tests/bench/server (the same tests/phxtest demo app).
 func buildServer(ctx context.Context, root, tmp, which string) (serverSpec, error) {
 	if which == "phx" || which == "auto" {
-		if bin, err := goBuild(ctx, root, tmp, "./cmd/phx", "phx"); err == nil && phxServes(ctx, bin) {
+		bin, err := goBuild(ctx, root, tmp, "./cmd/phx", "phx")
+		if err == nil && !phxServes(ctx, bin) {
+			err = errors.New("`phx serve -h` lists no --addr and --max-channels")
+		}
+		if err == nil {
 			return serverSpec{name: "phx serve (cmd/phx)", argv: func(addr string) []string {
-				return []string{bin, "serve", "--addr", addr}
+				return []string{bin, "serve", "--addr", addr, fmt.Sprintf("--max-channels=%d", maxChannels)}
 			}}, nil
-		} else if which == "phx" {
-			return serverSpec{}, fmt.Errorf("--server phx: cannot build or run `phx serve`: %v", err)
+		}
+		if which == "phx" {
+			return serverSpec{}, fmt.Errorf("--server phx: %w", err)
 		}
 	}
 	bin, err := goBuild(ctx, root, tmp, "./tests/bench/server", "bench-server")
 	if err != nil {
 		return serverSpec{}, err
 	}
-	return serverSpec{name: "tests/bench/server", argv: func(addr string) []string {
-		return []string{bin, "--addr", addr}
+	return serverSpec{name: "tests/bench/server (tests/phxtest demo app)", argv: func(addr string) []string {
+		return []string{bin, "--addr", addr, fmt.Sprintf("--max-channels=%d", maxChannels)}
 	}}, nil
 }
 
-// phxServes reports whether the phx binary has a serve command.
+// phxServes reports whether the phx binary has a serve command that takes
+// the flags the harness passes.
 func phxServes(ctx context.Context, bin string) bool {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	cmd := execCommand(ctx, bin, "serve", "-h")
 	out, _ := cmd.CombinedOutput()
-	return strings.Contains(string(out), "-addr")
+	return strings.Contains(string(out), "-addr") && strings.Contains(string(out), "-max-channels")
 }
 
 // clientSpecs builds the Go client and prepares the JS client. A client that
