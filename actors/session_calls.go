@@ -9,24 +9,24 @@ import (
 func (m *sessionMachine) call(req *CallRequest) {
 	if err := m.refuse(); err != nil {
 		req.done = true
-		answer(req, CallResult{Outcome: CallFailed, Err: err})
+		m.answer(req, CallResult{Outcome: CallFailed, Err: err})
 		return
 	}
 	canSend := m.phase == phaseJoined && m.gen != 0
 	if !canSend && len(m.buffer) >= m.cfg.PushBuffer {
 		req.done = true
-		answer(req, CallResult{Outcome: CallFailed, Err: messages.ErrBufferFull})
+		m.answer(req, CallResult{Outcome: CallFailed, Err: messages.ErrBufferFull})
 		return
 	}
 	if req.Action == nil { // cast: no bucket, no reply awaited
 		if canSend {
 			err := m.push(req)
 			req.done = true
-			answer(req, failedIf(err))
+			m.answer(req, failedIf(err))
 			return
 		}
 		m.bufferPush(req)
-		answer(req, CallResult{Outcome: CallOK})
+		m.answer(req, CallResult{Outcome: CallOK})
 		return
 	}
 	// A1: the bucket shows the run as processing, error and timeout cleared.
@@ -180,7 +180,7 @@ func (m *sessionMachine) endCall(req *CallRequest, res CallResult, timedOut bool
 			d.setProcessing(req.Action.Name, false)
 		}
 	}
-	answer(req, res)
+	m.answer(req, res)
 }
 
 // failInflight ends every call waiting for a reply with err (SPEC L3).
@@ -213,13 +213,30 @@ func failedIf(err error) CallResult {
 	return CallResult{Outcome: CallOK}
 }
 
-// answer hands res to the requester without ever blocking the actor.
-func answer(req *CallRequest, res CallResult) {
+// answer queues res for the requester; Handle delivers it after the new
+// state is published, so a caller that reads State after its call returns
+// sees the call's outcome.
+func (m *sessionMachine) answer(req *CallRequest, res CallResult) {
 	if req.Reply == nil {
 		return
 	}
-	select {
-	case req.Reply <- res:
-	default:
+	m.outbox = append(m.outbox, answered{req: req, res: res})
+}
+
+type answered struct {
+	req *CallRequest
+	res CallResult
+}
+
+// deliver hands the queued answers over without ever blocking the actor
+// (each Reply has room for its one answer).
+func (m *sessionMachine) deliver() {
+	for i, a := range m.outbox {
+		select {
+		case a.req.Reply <- a.res:
+		default:
+		}
+		m.outbox[i] = answered{}
 	}
+	m.outbox = m.outbox[:0]
 }

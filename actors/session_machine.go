@@ -75,6 +75,7 @@ type sessionMachine struct {
 	runs     map[string]uint64
 	buffer   []*CallRequest
 	inflight map[string]*CallRequest // by ref
+	outbox   []answered              // answers of the input being handled
 }
 
 func newSessionMachine(cfg SessionConfig, port sessionPort, stats *sessionCounters) *sessionMachine {
@@ -144,6 +145,9 @@ func (m *sessionMachine) Handle(msg any) (response any) {
 		}
 	}
 	m.commit()
+	if len(m.outbox) > 0 {
+		m.deliver()
+	}
 	return response
 }
 
