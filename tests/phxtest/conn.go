@@ -104,6 +104,20 @@ func (c *Conn) Push(topic, event string, p Payload) error {
 	return ch.Push(event, p)
 }
 
+// SendRaw sends data as it is, in a text (or binary) websocket message, to
+// test how a client copes with frames no server should send: malformed
+// ones, replies to nothing, events for a topic it left.
+func (c *Conn) SendRaw(data []byte, binary bool) error {
+	op := websocket.TextMessage
+	if binary {
+		op = websocket.BinaryMessage
+	}
+	if !c.w.push(op, data) {
+		return ErrClosed
+	}
+	return nil
+}
+
 // StallHeartbeats makes this connection stop (true) or resume (false)
 // answering heartbeats; everything else keeps working.
 func (c *Conn) StallHeartbeats(on bool) { c.stallHB.Store(on) }

@@ -288,3 +288,20 @@ func contains(s string, parts ...string) bool {
 	}
 	return true
 }
+
+// spec: W6, K5 (frames no server should send, for client robustness tests)
+func TestSendRaw(t *testing.T) {
+	pipeTest(t, func(t *testing.T, srv *Server) {
+		c := dial(t, srv, "vsn=2.0.0")
+		conn := srv.Conns()[0]
+		must(t, conn.SendRaw([]byte("not json"), false))
+		must(t, conn.SendRaw([]byte{7, 0}, true))
+		c.expect("not json", "bin:0700")
+		conn.Drop()
+		c.expectEnd(websocket.CloseAbnormalClosure)
+		synctest.Wait()
+		if err := conn.SendRaw([]byte("x"), false); !errors.Is(err, ErrClosed) {
+			t.Fatalf("SendRaw on a closed conn: %v", err)
+		}
+	})
+}

@@ -241,53 +241,51 @@ type stream struct {
 	got    []*wireFrame
 	i, j   int
 	failed bool
+	notes  []string // frames accepted on one side only, and why
 
-	joinsSent  map[string]bool // topic+"\x00"+ref of every phx_join sent
-	pendingOwn map[string]bool // topics whose own presence_diff is awaited
-	own        map[string]bool // phx_refs of presences this connection tracked
-	scanned    int
+	joinsSent map[string]bool // topic+"\x00"+ref of every phx_join sent
 }
 
 func newStream(name string) *stream {
-	return &stream{name: name, joinsSent: map[string]bool{}, pendingOwn: map[string]bool{}, own: map[string]bool{}}
+	return &stream{name: name, joinsSent: map[string]bool{}}
 }
 
-// scanOwn learns, from the received frames up to index j, which presences
-// this connection tracked itself (the joins of the first presence_diff
-// after one of its join replies).
-func (s *stream) scanOwn(j int) {
-	for ; s.scanned <= j && s.scanned < len(s.got); s.scanned++ {
-		f := s.got[s.scanned]
-		switch {
-		case f.replyStatus() == "ok" && s.joinsSent[f.topic+"\x00"+f.ref]:
-			s.pendingOwn[f.topic] = true
-		case f.event == "presence_diff" && s.pendingOwn[f.topic] && len(f.presenceRefs("joins")) > 0:
-			for _, r := range f.presenceRefs("joins") {
-				s.own[r] = true
-			}
-			s.pendingOwn[f.topic] = false
-		}
-	}
-}
-
-// ownLeave reports whether received frame j is the leave diff of a presence
-// this connection tracked. Phoenix delivers it after the channel's phx_close
+// ownLeave reports whether frames[k] is the leave diff of a presence this
+// connection tracked itself: one joined in the first presence_diff after
+// one of its own join replies.
+//
+// Phoenix delivers such a diff after the channel's phx_close or phx_error,
 // or not at all, depending on whether PubSub has dropped the dead channel's
-// subscription yet (leave.jsonl has it; presence_state_diff.jsonl and
-// duplicate_join.jsonl do not), so a replay may have it where the
-// transcript does not.
-func (s *stream) ownLeave(j int) bool {
-	f := s.got[j]
+// subscription yet: leave.jsonl has it, while channel_crash, server_stop,
+// rejoin_with_last_id, presence_state_diff and the second duplicate join of
+// duplicate_join.jsonl do not. So on either side it is optional.
+func (s *stream) ownLeave(frames []*wireFrame, k int) bool {
+	f := frames[k]
 	if !f.isLeaveDiff() {
 		return false
 	}
+	own := map[string]bool{}
+	pending := map[string]bool{}
+	for _, g := range frames[:k] {
+		switch {
+		case g.replyStatus() == "ok" && s.joinsSent[g.topic+"\x00"+g.ref]:
+			pending[g.topic] = true
+		case g.event == "presence_diff" && pending[g.topic] && len(g.presenceRefs("joins")) > 0:
+			for _, r := range g.presenceRefs("joins") {
+				own[r] = true
+			}
+			pending[g.topic] = false
+		}
+	}
 	for _, r := range f.presenceRefs("leaves") {
-		if !s.own[r] {
+		if !own[r] {
 			return false
 		}
 	}
 	return true
 }
+
+const ownLeaveWhy = "the connection's own presence leave, which Phoenix delivers after phx_close or not at all"
 
 // align matches expected and received frames as far as both go; final
 // also requires both to be used up. It returns problems found.
@@ -296,41 +294,54 @@ func (s *stream) align(m *matcher, final bool) []string {
 		return nil
 	}
 	for s.i < len(s.exp) && s.j < len(s.got) {
-		s.scanOwn(s.j)
 		ok, why := m.match(s.exp[s.i], s.got[s.j])
-		if ok {
+		switch {
+		case ok:
 			s.i++
 			s.j++
-			continue
-		}
-		if s.ownLeave(s.j) {
+		case s.ownLeave(s.got, s.j):
+			s.note("received, not in the transcript", s.got[s.j], ownLeaveWhy)
 			s.j++
-			continue
+		case s.ownLeave(s.exp, s.i):
+			s.note("in the transcript, not received", s.exp[s.i], ownLeaveWhy)
+			s.i++
+		default:
+			s.failed = true
+			return []string{fmt.Sprintf("conn %q: frame %d differs from transcript line %d: %s\n  expected: %s\n  received: %s",
+				s.name, s.j+1, s.exp[s.i].line, why, s.exp[s.i], s.got[s.j])}
 		}
-		s.failed = true
-		return []string{fmt.Sprintf("conn %q: frame %d differs from transcript line %d: %s\n  expected: %s\n  received: %s",
-			s.name, s.j+1, s.exp[s.i].line, why, s.exp[s.i], s.got[s.j])}
 	}
 	if !final {
 		return nil
 	}
 	var problems []string
 	for ; s.j < len(s.got); s.j++ {
-		s.scanOwn(s.j)
-		// A trailing leave diff may be lost in the transcript when its client
-		// closed right after the other connection (binary_frames.jsonl).
-		if s.ownLeave(s.j) || s.got[s.j].isLeaveDiff() {
-			continue
+		switch {
+		case s.ownLeave(s.got, s.j):
+			s.note("received, not in the transcript", s.got[s.j], ownLeaveWhy)
+		case s.got[s.j].isLeaveDiff():
+			// binary_frames.jsonl: the client closed right after the other
+			// connection, before the server's leave diff reached it.
+			s.note("received, not in the transcript", s.got[s.j], "a presence leave after the transcript's last frame, lost there to the client's close")
+		default:
+			problems = append(problems, fmt.Sprintf("conn %q: unexpected frame %d (the transcript has no more): %s", s.name, s.j+1, s.got[s.j]))
 		}
-		problems = append(problems, fmt.Sprintf("conn %q: unexpected frame %d (the transcript has no more): %s", s.name, s.j+1, s.got[s.j]))
 	}
 	for ; s.i < len(s.exp); s.i++ {
+		if s.ownLeave(s.exp, s.i) {
+			s.note("in the transcript, not received", s.exp[s.i], ownLeaveWhy)
+			continue
+		}
 		problems = append(problems, fmt.Sprintf("conn %q: missing frame of transcript line %d: %s", s.name, s.exp[s.i].line, s.exp[s.i]))
 	}
 	if len(problems) > 0 {
 		s.failed = true
 	}
 	return problems
+}
+
+func (s *stream) note(side string, f *wireFrame, why string) {
+	s.notes = append(s.notes, fmt.Sprintf("conn %q: accepted a frame %s (%s): %s", s.name, side, why, f))
 }
 
 // equalJSONText compares two JSON documents structurally (for HTTP bodies).

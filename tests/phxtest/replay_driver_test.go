@@ -3,7 +3,6 @@ package phxtest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -340,6 +339,12 @@ func (r *replay) finish() {
 		s := r.stream(name)
 		s.got = c.received()
 		r.report(s.align(r.m, true))
+		for _, n := range s.notes {
+			r.t.Log(n)
+		}
+		if !s.failed && len(s.exp) > 0 && s.i != len(s.exp) {
+			r.t.Errorf("conn %q: only %d of %d expected frames compared", name, s.i, len(s.exp))
+		}
 		r.checkClose(c)
 	}
 }
@@ -378,4 +383,3 @@ func must(t *testing.T, err error) {
 	}
 }
 
-var _ = fmt.Sprintf

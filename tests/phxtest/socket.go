@@ -253,8 +253,8 @@ const (
 )
 
 // finish ends a channel that died: it leaves the connection's table, tells
-// the client (phx_close or phx_error, ref = join_ref), untracks its
-// presences (their leave diff follows phx_close) and unsubscribes.
+// the client (phx_close or phx_error, ref = join_ref), unsubscribes, and
+// untracks its presences (their leave diff goes to the other subscribers).
 func (s *ChannelSocket) finish(n notify) {
 	s.finishOnce.Do(func() {
 		s.state.Store(stateDead)
@@ -265,8 +265,12 @@ func (s *ChannelSocket) finish(n notify) {
 		case notifyError:
 			_ = s.conn.send(&outFrame{joinRef: s.joinRef, ref: s.joinRef, topic: s.topic, event: protocol.EventError, payload: s.srv.errorPayload()})
 		}
-		s.srv.untrackChannel(s)
+		// Unsubscribed first: the presence leave reaches the other
+		// subscribers, and this connection only if it joined the topic
+		// again (a duplicate join). Phoenix races here and mostly does the
+		// same (see the replay tests).
 		s.srv.unsubscribe(s)
+		s.srv.untrackChannel(s)
 	})
 }
 
