@@ -382,4 +382,3 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-
