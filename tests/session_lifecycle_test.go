@@ -390,6 +390,7 @@ func TestSessionActionsAndCastE2E(t *testing.T) {
 		defer unsubscribe()
 		ctx := context.Background()
 		waiting := goCall(func() error { _, err := wait.Call(ctx, nil); return err })
+		synctest.Wait()
 		_, err := send.Call(ctx, SendPayload{Body: " "})
 		require.Error(t, err)
 		s := chat.State()
