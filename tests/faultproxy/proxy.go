@@ -44,8 +44,8 @@ type Stats struct {
 	Refused      int64 // connections refused because RefuseNew was on
 	DialFailures int64 // connections dropped because the target could not be dialled
 	Cuts         int64 // connections cut by ResetAll
-	ToTarget     int64 // bytes delivered from clients to the target
-	ToClient     int64 // bytes delivered from the target to clients
+	ToTarget     int64 // bytes written to the target (data held or delayed is not counted yet)
+	ToClient     int64 // bytes written to clients
 }
 
 // New starts a proxy that forwards to target (host:port). Unless
@@ -125,8 +125,14 @@ func (p *Proxy) Stats() Stats {
 // the target, then returns the client end of a net.Pipe whose other end the
 // proxy forwards, with every fault applied as for a TCP client. network and
 // addr are ignored, so it fits websocket.Dialer.NetDialContext. It fails with
-// ErrClosed after Close, ErrRefused while RefuseNew is on, or the dial error.
+// ErrClosed after Close, ErrRefused while RefuseNew is on, or the dial error;
+// a nil ctx gives an error matching ErrBadOption. A net.Pipe cannot
+// half-close, so an EOF from either side of such a connection (a pipe client,
+// or a target reached through a pipe) closes the whole connection.
 func (p *Proxy) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", ErrBadOption)
+	}
 	p.mu.Lock()
 	closed, refuse := p.closed, p.set.refuse
 	p.mu.Unlock()

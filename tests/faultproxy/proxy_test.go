@@ -160,3 +160,9 @@ func TestCloseEndsEverythingAndIsIdempotent(t *testing.T) {
 	_, err = net.DialTimeout("tcp", p.Addr(), time.Second)
 	require.Error(t, err, "listener is closed")
 }
+
+func TestDialContextRejectsNilContext(t *testing.T) {
+	p := newProxy(t, "127.0.0.1:1", WithoutListener())
+	_, err := p.DialContext(nil, "tcp", "") //nolint:staticcheck // the nil check is the point
+	require.ErrorIs(t, err, ErrBadOption)
+}
