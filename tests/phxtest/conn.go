@@ -280,13 +280,22 @@ func (c *Conn) teardown() {
 		chans = append(chans, ch)
 	}
 	c.mu.Unlock()
-	dones := make([]chan bool, len(chans))
+	dones := make([]<-chan bool, len(chans))
 	for i, ch := range chans {
-		dones[i] = make(chan bool, 1)
-		ch.post(chMsg{kind: msgShutdown, reason: ReasonClosed, done: dones[i]})
+		dones[i] = ch.beginShutdown(ReasonClosed, false)
 	}
+	var deadline *time.Timer
 	for i, ch := range chans {
-		c.waitShutdown(ch, dones[i])
+		select {
+		case <-dones[i]:
+			continue
+		default:
+		}
+		if deadline == nil {
+			deadline = time.NewTimer(shutdownWait)
+			defer deadline.Stop()
+		}
+		ch.awaitShutdown(dones[i], deadline.C, false)
 	}
 	c.w.finish()
 	c.w.wait(closeWait)
@@ -294,17 +303,4 @@ func (c *Conn) teardown() {
 	<-c.w.done
 	c.srv.removeConn(c)
 	close(c.done)
-}
-
-func (c *Conn) waitShutdown(ch *ChannelSocket, done chan bool) {
-	t := time.NewTimer(shutdownWait)
-	defer t.Stop()
-	select {
-	case <-done:
-		return
-	case <-t.C:
-	case <-c.srv.closing:
-	}
-	ch.die()
-	ch.finish(notifyNone)
 }

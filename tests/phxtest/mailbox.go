@@ -84,6 +84,30 @@ func (ch *ChannelSocket) activate() {
 	}
 }
 
+// claim makes the caller the channel's process while the channel is idle
+// (joined, nothing queued, no goroutine running); release gives it back.
+func (ch *ChannelSocket) claim() bool {
+	mb := &ch.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if mb.running || mb.dead || !mb.active || len(mb.q) > 0 {
+		return false
+	}
+	mb.running = true
+	return true
+}
+
+func (ch *ChannelSocket) release() {
+	mb := &ch.mb
+	mb.mu.Lock()
+	start := len(mb.q) > 0 && !mb.dead
+	mb.running = start
+	mb.mu.Unlock()
+	if start {
+		ch.srv.spawn(ch.run)
+	}
+}
+
 // die marks the mailbox dead and rejects what is still queued.
 func (ch *ChannelSocket) die() {
 	mb := &ch.mb

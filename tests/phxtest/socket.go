@@ -274,21 +274,32 @@ func (s *ChannelSocket) finish(n notify) {
 	})
 }
 
-// shutdown asks the channel's process to terminate with reason and waits up
-// to shutdownWait (Phoenix waits 5 s, then kills). deferFinish leaves the
-// finish to the caller; the result reports whether the caller must do it.
-func (s *ChannelSocket) shutdown(reason string, deferFinish bool) (mustFinish bool) {
-	done := make(chan bool, 1)
-	s.post(chMsg{kind: msgShutdown, reason: reason, deferFinish: deferFinish, done: done})
-	t := time.NewTimer(shutdownWait)
-	defer t.Stop()
+// beginShutdown asks the channel's process to terminate with reason. An
+// idle channel is shut down at once on the caller's goroutine (it is then
+// the channel's process); a busy one gets the message after those queued.
+// The returned channel receives whether this shutdown ended the channel.
+func (s *ChannelSocket) beginShutdown(reason string, deferFinish bool) <-chan bool {
+	m := chMsg{kind: msgShutdown, reason: reason, deferFinish: deferFinish, done: make(chan bool, 1)}
+	if s.claim() {
+		s.handle(m)
+		s.release()
+	} else {
+		s.post(m)
+	}
+	return m.done
+}
+
+// awaitShutdown waits for a shutdown begun with beginShutdown until
+// deadline fires; a channel that did not end by then is killed: whatever
+// its stuck handler does next is dropped. It reports whether the caller
+// must finish the channel (deferFinish).
+func (s *ChannelSocket) awaitShutdown(done <-chan bool, deadline <-chan time.Time, deferFinish bool) (mustFinish bool) {
 	select {
 	case ended := <-done:
 		return ended && deferFinish
-	case <-t.C:
+	case <-deadline:
 	case <-s.srv.closing:
 	}
-	// Killed: it is stuck in a handler; whatever it does next is dropped.
 	s.die()
 	s.state.Store(stateDead)
 	if deferFinish {
@@ -296,6 +307,19 @@ func (s *ChannelSocket) shutdown(reason string, deferFinish bool) (mustFinish bo
 	}
 	s.finish(notifyNone)
 	return false
+}
+
+// shutdown is beginShutdown and awaitShutdown with Phoenix's 5 s limit.
+func (s *ChannelSocket) shutdown(reason string, deferFinish bool) (mustFinish bool) {
+	done := s.beginShutdown(reason, deferFinish)
+	select {
+	case ended := <-done:
+		return ended && deferFinish
+	default:
+	}
+	t := time.NewTimer(shutdownWait)
+	defer t.Stop()
+	return s.awaitShutdown(done, t.C, deferFinish)
 }
 
 // shutdownWait is how long a channel may take to terminate before it is
