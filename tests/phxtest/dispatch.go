@@ -114,7 +114,9 @@ func (c *Conn) join(in inFrame, old *ChannelSocket) {
 			old.finish(notifyClose)
 		}
 		ch.activate()
-		c.srv.log.Debug("phxtest: joined", "conn", c.num, "topic", in.topic)
+		if c.srv.debug {
+			c.srv.log.Debug("phxtest: joined", "conn", c.num, "topic", in.topic)
+		}
 		return
 	}
 	ch.die()

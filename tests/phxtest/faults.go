@@ -2,11 +2,13 @@ package phxtest
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // faults holds the reply faults injected per event.
 type faults struct {
+	any     atomic.Bool // some fault is set: the hot path checks only this
 	mu      sync.RWMutex
 	byEvent map[string]replyFault
 }
@@ -34,9 +36,13 @@ func (s *Server) setFault(event string, f func(*replyFault)) {
 	} else {
 		s.faults.byEvent[event] = rf
 	}
+	s.faults.any.Store(len(s.faults.byEvent) > 0)
 }
 
 func (s *Server) replyFault(event string) replyFault {
+	if !s.faults.any.Load() {
+		return replyFault{}
+	}
 	s.faults.mu.RLock()
 	defer s.faults.mu.RUnlock()
 	if len(s.faults.byEvent) == 0 {

@@ -26,6 +26,7 @@ type Server struct {
 	pipe  bool
 	addr  string
 	log   *slog.Logger
+	debug bool // log at debug level (checked before building hot-path log records)
 	rec   *Recorder
 	demo  *Demo
 	nonce uint32
@@ -121,6 +122,7 @@ func newServer(cfg config, pipe bool) *Server {
 		cfg:     cfg,
 		pipe:    pipe,
 		log:     cfg.logger,
+		debug:   cfg.logger.Enabled(context.Background(), slog.LevelDebug),
 		rec:     cfg.recorder,
 		demo:    cfg.demo,
 		nonce:   serverNonce.Add(1),
