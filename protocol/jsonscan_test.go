@@ -120,7 +120,7 @@ func TestUnquoteMatchesStdlib(t *testing.T) {
 	}
 }
 
-// plainWord must never call a word plain when one of its bytes is a quote,
+// spec: W6 — plainWord must never call a word plain when one of its bytes is a quote,
 // a backslash or a control character, whatever the other bytes.
 func TestPlainWord(t *testing.T) {
 	plainByte := func(c byte) bool { return c >= 0x20 && c != '"' && c != '\\' }
