@@ -105,7 +105,7 @@ func (m *sessionMachine) flushBuffer() {
 			stop(&req.cancel)
 			req.done = true
 			if err := m.push(req); err != nil {
-				m.log.Debug("phx: buffered cast not sent", "event", req.Event, "err", err)
+				m.logger().Debug("phx: buffered cast not sent", "event", req.Event, "err", err)
 			}
 			continue
 		}

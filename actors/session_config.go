@@ -17,6 +17,9 @@ const (
 
 var sessionNopLogger = slog.New(slog.DiscardHandler)
 
+// defaultRejoin is shared by every session that keeps the default schedule.
+var defaultRejoin = protocol.RejoinBackoff()
+
 // EventFunc reduces one inbound event into the next value (SPEC E1). binary
 // reports a websocket binary frame (payload is then raw bytes, not JSON).
 type EventFunc func(value any, payload []byte, binary bool) (next any, err error)
@@ -85,7 +88,7 @@ func (c SessionConfig) withDefaults() SessionConfig {
 		c.CallTimeout = DefaultCallTimeout
 	}
 	if len(c.Rejoin.Steps) == 0 {
-		c.Rejoin = protocol.RejoinBackoff()
+		c.Rejoin = defaultRejoin
 	}
 	if c.PushBuffer == 0 {
 		c.PushBuffer = DefaultPushBuffer

@@ -44,7 +44,7 @@ func (m *sessionMachine) reply(f *protocol.Frame) {
 	}
 	reply, err := f.Reply()
 	if err != nil {
-		m.log.Warn("phx: reply dropped", "ref", f.Ref, "err", err)
+		m.logger().Warn("phx: reply dropped", "ref", f.Ref, "err", err)
 		if req, ok := m.inflight[f.Ref]; ok {
 			delete(m.inflight, f.Ref)
 			m.endCall(req, CallResult{Outcome: CallFailed, Err: err}, false)
@@ -139,7 +139,7 @@ func (m *sessionMachine) event(f *protocol.Frame) {
 	next, err := m.safeReduce(func() (any, error) { return h(cur, f.Payload, f.Binary) })
 	if err != nil {
 		m.stats.eventsDropped.Add(1)
-		m.log.Warn("phx: event dropped", "event", f.Event, "err", err)
+		m.logger().Warn("phx: event dropped", "event", f.Event, "err", err)
 		return
 	}
 	m.stats.eventsApplied.Add(1)

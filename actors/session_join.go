@@ -127,7 +127,7 @@ func (m *sessionMachine) joined(response []byte) {
 	if m.cfg.JoinOk != nil {
 		if v, err := m.safeReduce(func() (any, error) { return m.cfg.JoinOk(d.s.Value, response) }); err != nil {
 			m.stats.eventsDropped.Add(1)
-			m.log.Warn("phx: join reply dropped", "err", err)
+			m.logger().Warn("phx: join reply dropped", "err", err)
 		} else {
 			d.s.Value = v
 		}
@@ -141,7 +141,7 @@ func (m *sessionMachine) joinErrorCause(response []byte) any {
 		if err == nil {
 			return c
 		}
-		m.log.Warn("phx: join error reply did not decode", "err", err)
+		m.logger().Warn("phx: join error reply did not decode", "err", err)
 	}
 	return decodeAny(response)
 }
@@ -213,7 +213,7 @@ func (m *sessionMachine) sendLeave(joinRef string) {
 	}
 	f := &protocol.Frame{JoinRef: joinRef, Ref: m.link.NextRef(), Topic: m.cfg.Topic, Event: protocol.EventLeave, Payload: emptyObject}
 	if err := m.link.Send(m.gen, f, m.self); err != nil {
-		m.log.Debug("phx: leave not sent", "err", err)
+		m.logger().Debug("phx: leave not sent", "err", err)
 	}
 }
 

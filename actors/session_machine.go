@@ -49,7 +49,6 @@ type sessionMachine struct {
 	port  sessionPort
 	self  *actor.PID
 	stats *sessionCounters
-	log   *slog.Logger
 
 	snap *Snapshot // last published
 	d    *draft    // changes of the input being handled
@@ -84,10 +83,13 @@ func newSessionMachine(cfg SessionConfig, port sessionPort, stats *sessionCounte
 		cfg:   cfg,
 		port:  port,
 		stats: stats,
-		log:   cfg.Logger.With("topic", cfg.Topic),
 		snap:  initialSnapshot(cfg),
 	}
 }
+
+// logger returns the logger with the session's topic (built only when
+// something is logged: an idle session holds no logger of its own).
+func (m *sessionMachine) logger() *slog.Logger { return m.cfg.Logger.With("topic", m.cfg.Topic) }
 
 // initialSnapshot is the state at creation: the initial value, loading, no
 // action yet (SPEC S2).

@@ -20,10 +20,8 @@ import (
 // mount without listening. unsubscribe is idempotent; after it returns, fn
 // gets no new state (a call already running finishes).
 func (s *Session[T]) Subscribe(fn func(State[T])) (unsubscribe func()) {
-	var cancel func() bool
-	if fn == nil {
-		cancel = s.inner.Store().Subscribe(func(*actors.Snapshot) {})
-	} else {
+	cancel := func() bool { return true }
+	if fn != nil {
 		cancel = s.inner.Store().Subscribe(func(snap *actors.Snapshot) { fn(stateOf[T](snap)) })
 	}
 	s.send(mountMsg)
