@@ -690,3 +690,67 @@ func TestSessionTooManyChannelsMovesE2E(t *testing.T) {
 		assert.Equal(t, 2, e.srv.ConnCount())
 	})
 }
+
+// spec: L4 — a push answered "unmatched topic" (the server lost the
+// channel; the reply is the one the transcripts show, null join_ref): the
+// call ends with ErrChannelLost, the session goes stale and rejoins. The
+// server still had the channel, so it answers the rejoin with the new
+// join's ok and then phx_close for the old join_ref, which changes nothing
+// (duplicate_join transcript).
+func TestSessionUnmatchedTopicOnPushE2E(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := demoEnv(t)
+		chat, _ := supervisor.NewSession(e.ep, seedConfig("chat:l4"))
+		wait := supervisor.NewCall[map[string]any, map[string]any, SendError](chat, "wait", "noreply")
+		var st states[ChatValue]
+		unsubscribe := chat.Subscribe(st.add)
+		defer unsubscribe()
+		st.next() // loading, ready
+		inflight := goCall(func() error { _, err := wait.Call(context.Background(), nil); return err })
+		synctest.Wait()
+		frames := e.clientFrames("chat:l4")
+		push := frames[len(frames)-1]
+		require.Equal(t, "noreply", push.Event)
+		lost := `[null,"` + push.Ref + `","chat:l4","phx_reply",{"response":{"reason":"unmatched topic"},"status":"error"}]`
+		require.NoError(t, e.srv.Conns()[0].SendRaw([]byte(lost), false))
+		synctest.Wait()
+		assert.ErrorIs(t, <-inflight, supervisor.ErrChannelLost)
+		var statuses []supervisor.Status
+		var stale supervisor.State[ChatValue]
+		for _, s := range st.next() {
+			statuses = append(statuses, s.Status)
+			if s.Status == supervisor.Stale {
+				stale = s
+			}
+		}
+		assert.Equal(t, []supervisor.Status{supervisor.Ready, supervisor.Stale, supervisor.Ready}, statuses)
+		assert.Equal(t, &supervisor.Error{Kind: supervisor.KindChannelError, Cause: "unmatched topic"}, stale.Error)
+		assert.Equal(t, []string{"phx_join", "noreply", "phx_join"}, e.clientEvents("chat:l4"))
+		assert.NotEmpty(t, e.rec.Filter(phxtest.Event("chat:l4", protocol.EventClose)), "the old join's phx_close came")
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		assert.Equal(t, supervisor.Ready, chat.State().Status, "and was ignored")
+		assert.Equal(t, 1, e.srv.JoinCount("chat:l4"))
+	})
+}
+
+// Config.Linger: the last unsubscribe leaves only after the linger; a
+// subscribe within it keeps the channel without a new join.
+func TestSessionLingerE2E(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := demoEnv(t)
+		cfg := seedConfig("chat:linger")
+		cfg.Linger = 5 * time.Second
+		chat, _ := supervisor.NewSession(e.ep, cfg)
+		_, u1 := ready(t, chat)
+		u1()
+		time.Sleep(4 * time.Second)
+		_, u2 := ready(t, chat)
+		assert.Equal(t, []string{"phx_join"}, e.clientEvents("chat:linger"), "no churn")
+		u2()
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		assert.Equal(t, []string{"phx_join", "phx_leave"}, e.clientEvents("chat:linger"))
+		assert.Equal(t, 0, e.srv.JoinCount("chat:linger"))
+	})
+}
