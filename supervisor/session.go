@@ -37,7 +37,12 @@ func NewSession[T any](ep *Endpoint, cfg Config[T]) (*Session[T], error) {
 	defer newSessionMu.Unlock()
 	if v, ok := ep.sessions.Load(cfg.Topic); ok {
 		if s, ok := v.(*Session[T]); ok {
-			return s, nil
+			select {
+			case <-s.inner.Done():
+				return nil, ErrClosed
+			default:
+				return s, nil
+			}
 		}
 		return nil, fmt.Errorf("%w: topic %q holds another value type (%s, not %T)",
 			ErrSessionExists, cfg.Topic, v.(interface{ valueType() string }).valueType(), *new(T))
