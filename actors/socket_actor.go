@@ -31,6 +31,13 @@ type (
 	}
 )
 
+// The socket's own messages may reach it after it stopped: not worth a
+// dead-letter log line.
+func (*dialResult) IgnoreDeadLetterLogging() {}
+func (*hbTick) IgnoreDeadLetterLogging()     {}
+func (*hbReply) IgnoreDeadLetterLogging()    {}
+func (*connEnded) IgnoreDeadLetterLogging()  {}
+
 // socketFailure is the panic value of a socket whose connect failed or whose
 // connection ended: the socket strategy restarts the actor after delay.
 type socketFailure struct {

@@ -48,10 +48,14 @@ type System struct {
 	epNames   map[string]int
 	sessIndex map[sessionKey]*actor.PID
 
-	shutdownOnce sync.Once
-	shutdownErr  error
-	stopOnce     sync.Once
-	nextSocket   atomic.Uint64
+	// Shutdown and Close run once; later callers wait on these channels
+	// (a channel, not a sync.Once: a mutex held across a wait is not a
+	// durable block for testing/synctest).
+	shutdownStarted atomic.Bool
+	shutdownDone    chan struct{}
+	shutdownErr     error
+	stopStarted     atomic.Bool
+	stopDone        chan struct{}
 }
 
 const (
@@ -62,6 +66,10 @@ const (
 
 type sessionKey struct{ endpoint, topic string }
 
+// deadLetterThrottle is protoactor's dead-letter log period; each period with
+// a dead letter runs a goroutine that long.
+const deadLetterThrottle = time.Millisecond
+
 // NewSystem starts an actor system.
 func NewSystem(cfg SystemConfig) *System {
 	l := cfg.Logger
@@ -70,18 +78,20 @@ func NewSystem(cfg SystemConfig) *System {
 	}
 	as := actor.NewActorSystem(
 		protoLoggerFactory(l),
-		// A dead-letter burst starts a goroutine per throttle period: keep
-		// the period short so none outlives Shutdown for long.
-		actor.WithDeadLetterThrottleInterval(10*time.Millisecond),
+		// A dead letter starts a goroutine that lives one throttle period:
+		// keep it short, and hardStop waits it out.
+		actor.WithDeadLetterThrottleInterval(deadLetterThrottle),
 		actor.WithDeadLetterRequestLogging(false),
 	)
 	s := &System{
-		as:        as,
-		logger:    l,
-		sockets:   newSocketStrategy(l),
-		sessions:  &sessionStrategy{logger: l},
-		epNames:   make(map[string]int),
-		sessIndex: make(map[sessionKey]*actor.PID),
+		as:           as,
+		logger:       l,
+		sockets:      newSocketStrategy(l),
+		sessions:     &sessionStrategy{logger: l},
+		epNames:      make(map[string]int),
+		sessIndex:    make(map[sessionKey]*actor.PID),
+		shutdownDone: make(chan struct{}),
+		stopDone:     make(chan struct{}),
 	}
 	s.sockRoot = as.Root.Copy().WithGuardian(s.sockets)
 	s.sessRoot = as.Root.Copy().WithGuardian(s.sessions)

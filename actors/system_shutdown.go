@@ -20,8 +20,17 @@ const defaultLeaveWait = 5 * time.Second
 // ends first, the rest is done the hard way (Close) and ctx's error is
 // returned. Idempotent: later calls wait for the first and return its result.
 func (s *System) Shutdown(ctx context.Context) error {
-	s.shutdownOnce.Do(func() { s.shutdownErr = s.shutdown(ctx) })
-	return s.shutdownErr
+	if s.shutdownStarted.CompareAndSwap(false, true) {
+		s.shutdownErr = s.shutdown(ctx)
+		close(s.shutdownDone)
+		return s.shutdownErr
+	}
+	select {
+	case <-s.shutdownDone:
+		return s.shutdownErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (s *System) shutdown(ctx context.Context) error {
@@ -69,7 +78,9 @@ func (s *System) leaveSessions(ctx context.Context) error {
 	}
 	wait := defaultLeaveWait
 	if dl, ok := ctx.Deadline(); ok {
-		wait = time.Until(dl)
+		// A little past the deadline: when a session does not answer, ctx
+		// ends first and Shutdown reports it.
+		wait = time.Until(dl) + time.Millisecond
 	}
 	if wait <= 0 {
 		return context.DeadlineExceeded
@@ -87,7 +98,7 @@ func (s *System) leaveSessions(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		return nil
+		return ctx.Err() // nil unless ctx ended as the last futures timed out
 	case <-ctx.Done():
 		<-done // the futures time out by themselves; no goroutine is left
 		return ctx.Err()
@@ -98,7 +109,12 @@ func (s *System) leaveSessions(ctx context.Context) error {
 // close handshake, actors stopped; it returns when every goroutine the
 // System started has ended. Idempotent and safe to call during Shutdown.
 func (s *System) Close() {
-	s.stopOnce.Do(s.hardStop)
+	if s.stopStarted.CompareAndSwap(false, true) {
+		s.hardStop()
+		close(s.stopDone)
+		return
+	}
+	<-s.stopDone
 }
 
 func (s *System) hardStop() {
@@ -126,4 +142,8 @@ func (s *System) hardStop() {
 	}
 	s.wg.Wait()
 	s.as.Shutdown()
+	// Messages to the actors just stopped became dead letters; the
+	// goroutine protoactor starts to throttle their logging ends after
+	// one period. Wait it out so Close leaves no goroutine behind.
+	time.Sleep(2 * deadLetterThrottle)
 }
