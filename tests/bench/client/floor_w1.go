@@ -52,7 +52,7 @@ func floorW1(ctx context.Context, cfg config, _ *output, r *benchfmt.Result) err
 		r.Count++
 	}
 	m.stop(r)
-	finishMemory(r)
+	finishMemory(r, rerr == nil)
 	if rerr != nil {
 		return rerr
 	}

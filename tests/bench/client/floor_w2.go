@@ -71,7 +71,7 @@ func floorW2(ctx context.Context, cfg config, _ *output, r *benchfmt.Result) err
 		}
 	}
 	m.stop(r)
-	finishMemory(r)
+	finishMemory(r, rerr == nil)
 	if short > 0 {
 		r.Notes = fmt.Sprintf("%d events had a body shorter than %d bytes", short, cfg.size)
 	}

@@ -82,7 +82,7 @@ func floorW3(ctx context.Context, cfg config, _ *output, r *benchfmt.Result) err
 		<-window
 	}
 	m.stop(r)
-	finishMemory(r)
+	finishMemory(r, rerr == nil)
 	lat.fill(r)
 	if rerr != nil {
 		return rerr

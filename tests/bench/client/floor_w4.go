@@ -47,7 +47,7 @@ func floorW4(ctx context.Context, cfg config, _ *output, r *benchfmt.Result) err
 		}
 	}
 	m.stop(r)
-	finishMemory(r)
+	finishMemory(r, rerr == nil)
 	return rerr
 }
 

@@ -92,7 +92,7 @@ func floorW5(ctx context.Context, cfg config, out *output, r *benchfmt.Result) e
 			r.RatePerS = float64(r.Count) / r.WallS
 		}
 	}
-	finishMemory(r)
+	finishMemory(r, rerr == nil)
 	r.PeakInFlight = int(fl.peak.Load())
 	return rerr
 }

@@ -51,9 +51,14 @@ func settledRSS() int64 {
 	return procStatus("VmRSS")
 }
 
-// finishMemory fills the memory and goroutine figures after the phase.
-func finishMemory(r *benchfmt.Result) {
-	r.RSSSettledBytes = settledRSS()
+// finishMemory fills the memory and goroutine figures after the phase. The
+// settled RSS (a forced GC) is read only after a phase that succeeded: after
+// a deadline the process may still be busy, and a forced GC then can take
+// longer than the orchestrator waits.
+func finishMemory(r *benchfmt.Result, settle bool) {
+	if settle {
+		r.RSSSettledBytes = settledRSS()
+	}
 	r.VmHWMBytes = procStatus("VmHWM")
 	r.Goroutines = runtime.NumGoroutine()
 }

@@ -36,7 +36,7 @@ func oursW2(ctx context.Context, cfg config, _ *output, r *benchfmt.Result) erro
 		r.Count = v.Events
 	}
 	m.stop(r)
-	finishMemory(r)
+	finishMemory(r, err == nil)
 	if err != nil {
 		return fmt.Errorf("flood after %d events: %w", r.Count, err)
 	}

@@ -68,7 +68,7 @@ func oursW3(ctx context.Context, cfg config, _ *output, r *benchfmt.Result) erro
 	wg.Wait()
 	r.Count = int(done.Load())
 	m.stop(r)
-	finishMemory(r)
+	finishMemory(r, firstErr == nil)
 	lat.fill(r)
 	return firstErr
 }

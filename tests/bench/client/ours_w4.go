@@ -19,6 +19,9 @@ func oursW4(ctx context.Context, cfg config, _ *output, r *benchfmt.Result) erro
 	rc := newReadyCounter(cfg.n)
 	failures, failed := failureSink()
 	for i := range cfg.n {
+		if ctx.Err() != nil {
+			break // rc.wait reports the deadline with the count so far
+		}
 		topic := "room:w4:" + itoa(i)
 		s, err := supervisor.NewSession(ep, roomConfig(topic))
 		if err != nil {
@@ -29,6 +32,6 @@ func oursW4(ctx context.Context, cfg config, _ *output, r *benchfmt.Result) erro
 	err = rc.wait(ctx, failures)
 	r.Count = int(rc.n.Load())
 	m.stop(r)
-	finishMemory(r)
+	finishMemory(r, err == nil)
 	return err
 }

@@ -32,6 +32,9 @@ func oursW5(ctx context.Context, cfg config, out *output, r *benchfmt.Result) er
 	var back atomic.Int64
 	recovered := make(chan struct{})
 	for i := range cfg.n {
+		if ctx.Err() != nil {
+			break // rc.wait reports the deadline with the count so far
+		}
 		topic := w5Topic(i)
 		s, err := supervisor.NewSession(ep, roomConfig(topic))
 		if err != nil {
@@ -86,7 +89,7 @@ func oursW5(ctx context.Context, cfg config, out *output, r *benchfmt.Result) er
 			r.RatePerS = float64(r.Count) / r.WallS
 		}
 	}
-	finishMemory(r)
+	finishMemory(r, rerr == nil)
 	r.PeakInFlight = int(watch.fl.peak.Load())
 	return rerr
 }
