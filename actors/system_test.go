@@ -103,6 +103,7 @@ func TestSystemShutdownAfterManyReconnects(t *testing.T) {
 			}
 		})
 		waitEvent(t, ev, "down")
+		synctest.Wait()
 		if sys.sockets.pending() != 1 {
 			t.Fatalf("%d restarts pending, want 1", sys.sockets.pending())
 		}
