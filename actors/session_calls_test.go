@@ -3,6 +3,7 @@ package actors
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -421,4 +422,4 @@ func TestSessionPushFailed(t *testing.T) {
 }
 
 // mapID identifies a map by its pointer, to tell shared maps from copies.
-func mapID[V any](m map[string]V) uintptr { return reflectPointer(m) }
+func mapID[V any](m map[string]V) uintptr { return reflect.ValueOf(m).Pointer() }
