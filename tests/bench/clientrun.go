@@ -74,7 +74,7 @@ func (h *harness) runClient(ctx context.Context, c benchCase, cl clientSpec, run
 	argv := h.pin.command(h.pin.client, cl.argv(c, url))
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(append(os.Environ(), "GOMAXPROCS=1"), cl.env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childAttr()
 	stderr := &tailBuffer{max: 8 << 10}
 	cmd.Stderr = stderr
 	stdin, err := cmd.StdinPipe()

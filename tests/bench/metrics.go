@@ -87,6 +87,7 @@ func metricsFor(workload string) []metric {
 	}
 	return append(ms,
 		metric{"vmhwm_mib", "client peak RSS, VmHWM (MiB)", 1, vmHWMMiB},
+		metric{"server_cpu_s", "server CPU while the client ran (s)", 3, func(r *runRecord) (float64, bool) { return r.ServerCPUS, true }},
 		metric{"server_peak_cpu_pct", "server CPU, peak 250 ms (%)", 0, serverPeakPct},
 	)
 }

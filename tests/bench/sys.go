@@ -21,3 +21,10 @@ func raiseFileLimit() {
 func execCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
 	return exec.CommandContext(ctx, name, args...)
 }
+
+// childAttr puts a server or client in its own process group (so that it
+// can be killed with its children) and has the kernel kill it if the
+// orchestrator dies, so that no server is left listening.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
