@@ -173,8 +173,8 @@ loop:
 	}
 	_ = stdin.Close()
 	rec.ProcessWallS = time.Since(t0).Seconds()
+	rec.ServerCPUS, rec.ServerPeakUtil = sampler.finish() // before the kill: a dead process has no /proc entry
 	srv.kill()
-	rec.ServerCPUS, rec.ServerPeakUtil = sampler.finish()
 	if result != nil {
 		rec.Result = *result
 	}

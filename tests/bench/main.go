@@ -65,7 +65,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.runs, "runs", 0, "runs per case; figures are medians (default 3, 1 with --quick)")
 	fs.StringVar(&o.server, "server", "auto", "server: bench (go run ./tests/bench/server), phx (phx serve) or auto")
 	fs.BoolVar(&o.noPin, "no-pin", false, "do not pin the server and clients to CPUs")
-	fs.DurationVar(&o.budget, "budget", 0, "stop starting runs after this long (default 8m, 2m with --quick)")
+	fs.DurationVar(&o.budget, "budget", 0, "stop starting runs after this long (default 7m, 2m with --quick)")
 	fs.BoolVar(&o.freshJS, "fresh-js", false, "reinstall the npm packages of the JS client")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -93,7 +93,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--runs %d: want 1..20", o.runs)
 	}
 	if o.budget == 0 {
-		o.budget = 8 * time.Minute
+		o.budget = 7 * time.Minute
 		if o.quick {
 			o.budget = 2 * time.Minute
 		}

@@ -17,6 +17,7 @@ const (
 	serverStartTimeout = 15 * time.Second
 	processKillTimeout = 5 * time.Second
 	cpuSampleInterval  = 250 * time.Millisecond
+	minLastWindow      = 100 * time.Millisecond // a shorter last window is too coarse for 10 ms ticks
 )
 
 // serverSpec says how to start the server process.
@@ -147,6 +148,9 @@ func (s *cpuSampler) adopt(pid int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pid != 0 {
+		if c, err := procCPU(s.pid); err == nil { // still alive: a fresh reading
+			s.last = c
+		}
 		s.done += s.last - s.base
 	}
 	s.pid = pid
@@ -158,23 +162,27 @@ func (s *cpuSampler) adopt(pid int) {
 }
 
 // sample reads the current process once (call it before killing it too).
-func (s *cpuSampler) sample() {
+func (s *cpuSampler) sample() { s.sampleWindow(cpuSampleInterval * 4 / 5) }
+
+// sampleWindow reads the current process and closes the utilisation window
+// when it is at least minWindow long.
+func (s *cpuSampler) sampleWindow(minWindow time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, err := procCPU(s.pid); err == nil {
 		s.last = c
 	}
 	now, tot := time.Now(), s.done+s.last-s.base
-	if dt := now.Sub(s.lastAt).Seconds(); dt >= cpuSampleInterval.Seconds()*0.8 {
+	if dt := now.Sub(s.lastAt).Seconds(); dt >= minWindow.Seconds() {
 		s.peakUtil = max(s.peakUtil, (tot-s.lastTot)/dt)
 		s.lastAt, s.lastTot = now, tot
 	}
 }
 
 // finish stops sampling and returns total CPU seconds and peak utilisation
-// (1.0 = one CPU busy).
+// (1.0 = one CPU busy). Call it while the server still runs.
 func (s *cpuSampler) finish() (total, peak float64) {
-	s.sample()
+	s.sampleWindow(minLastWindow)
 	close(s.stop)
 	s.wg.Wait()
 	s.mu.Lock()
