@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -118,14 +119,21 @@ type env struct {
 	ep    *supervisor.Endpoint
 }
 
+// pipeOpts configures newPipeEnv.
+type pipeOpts struct {
+	proxy bool     // dial through a fault proxy built in the bubble
+	tap   *wiretap // dial through this tap (its dial is set here)
+	srv   []phxtest.Option
+	ep    []supervisor.EndpointOption
+}
+
 // newPipeEnv builds an env on an in-memory server, for a synctest bubble.
-// With a proxy, the client dials through a fault proxy built in the bubble.
-func newPipeEnv(t *testing.T, withProxy bool, srvOpts []phxtest.Option, epOpts ...supervisor.EndpointOption) *env {
+func newPipeEnv(t *testing.T, o pipeOpts) *env {
 	t.Helper()
 	e := &env{t: t, app: &app{}}
-	e.srv = phxtest.NewPipeServer(append([]phxtest.Option{e.app.option()}, srvOpts...)...)
+	e.srv = phxtest.NewPipeServer(append([]phxtest.Option{e.app.option()}, o.srv...)...)
 	dial := e.srv.DialContext
-	if withProxy {
+	if o.proxy {
 		p, err := faultproxy.New(e.srv.Addr(), faultproxy.WithoutListener(), faultproxy.WithDialer(e.srv.DialContext))
 		if err != nil {
 			t.Fatal(err)
@@ -133,23 +141,33 @@ func newPipeEnv(t *testing.T, withProxy bool, srvOpts []phxtest.Option, epOpts .
 		e.proxy = p
 		dial = p.DialContext
 	}
-	e.start(e.srv.URL(), append([]supervisor.EndpointOption{supervisor.WithNetDialContext(dial)}, epOpts...)...)
+	if o.tap != nil {
+		o.tap.dial = dial
+		dial = o.tap.dialContext
+	}
+	e.start(e.srv.URL(), append([]supervisor.EndpointOption{supervisor.WithNetDialContext(dial)}, o.ep...)...)
 	return e
 }
 
 // newTCPEnv builds an env on loopback TCP, the client dialling the server
 // through a fault proxy. Everything runs in real time.
-func newTCPEnv(t *testing.T, srvOpts []phxtest.Option, epOpts ...supervisor.EndpointOption) *env {
+func newTCPEnv(t *testing.T, o pipeOpts) *env {
 	t.Helper()
 	e := &env{t: t, app: &app{}}
-	e.srv = phxtest.NewServer(append([]phxtest.Option{e.app.option()}, srvOpts...)...)
+	e.srv = phxtest.NewServer(append([]phxtest.Option{e.app.option()}, o.srv...)...)
 	p, err := faultproxy.New(e.srv.Addr())
 	if err != nil {
 		e.srv.Close()
 		t.Fatal(err)
 	}
 	e.proxy = p
-	e.start("ws://"+p.Addr()+"/socket", epOpts...)
+	ep := o.ep
+	if o.tap != nil {
+		var d net.Dialer
+		o.tap.dial = d.DialContext
+		ep = append([]supervisor.EndpointOption{supervisor.WithNetDialContext(o.tap.dialContext)}, ep...)
+	}
+	e.start("ws://"+p.Addr()+"/socket", ep...)
 	return e
 }
 

@@ -28,7 +28,7 @@ const restartRecoveryBound = 500 * time.Millisecond
 func TestRestarts(t *testing.T) {
 	const sessions, sockets, restarts = 1000, 10, 20
 	synctest.Test(t, func(t *testing.T) {
-		e := newPipeEnv(t, false, nil)
+		e := newPipeEnv(t, pipeOpts{})
 		f := newFleet(e, "r", sessions)
 		if took, ok := f.waitReady(restartRecoveryBound); !ok {
 			t.Fatalf("%d of %d sessions ready after %v", f.ready.Load(), sessions, took)
