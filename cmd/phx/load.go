@@ -160,4 +160,3 @@ type loader struct {
 	cpuSys0        time.Duration
 	progress       *progress
 }
-

@@ -255,4 +255,3 @@ func (s *loadStats) joinErrorsCopy() map[string]int64 {
 	_, j := s.errorCounts()
 	return j
 }
-

@@ -38,7 +38,7 @@ func newLoadStats(target int) *loadStats {
 		callErrors: map[string]int64{}, joinErrors: map[string]int64{},
 		connecting: map[string]time.Time{},
 		allJoined:  make(chan struct{}), fatal: make(chan struct{}),
-		target:     int64(target),
+		target: int64(target),
 	}
 }
 
