@@ -144,7 +144,6 @@ func (a *socketActor) open(ctx actor.Context, ws *websocket.Conn, bc *bufConn) {
 	c.mu.Unlock()
 	if !cn.start() {
 		_ = bc.Close()
-		c.connDone(cn)
 		return
 	}
 	a.conn = cn

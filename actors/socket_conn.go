@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -45,6 +46,7 @@ type wsConn struct {
 	failed     chan struct{} // closed by fail: the connection is over
 	readerDone chan struct{}
 	writerDone chan struct{}
+	pumps      atomic.Int32  // pumps still running
 	done       chan struct{} // both pumps ended
 }
 
@@ -95,20 +97,26 @@ func newWsConn(core *socketCore, gen uint64, ws *websocket.Conn, bc *bufConn) *w
 
 // start runs the pumps; false when the System refused (it is stopping).
 func (c *wsConn) start() bool {
-	if !c.core.sys.goTracked(c.readLoop) {
-		return false
-	}
+	c.pumps.Store(2)
 	if !c.core.sys.goTracked(c.writeLoop) {
-		c.fail(messages.ErrClosed)
-		return false
-	}
-	c.core.sys.goTracked(func() {
-		<-c.readerDone
-		<-c.writerDone
 		c.core.connDone(c)
 		close(c.done)
-	})
+		return false
+	}
+	if !c.core.sys.goTracked(c.readLoop) {
+		c.fail(messages.ErrClosed)
+		c.pumpExited() // the reader never ran
+		return false
+	}
 	return true
+}
+
+// pumpExited is called by each pump as it ends; the last one closes done.
+func (c *wsConn) pumpExited() {
+	if c.pumps.Add(-1) == 0 {
+		c.core.connDone(c)
+		close(c.done)
+	}
 }
 
 // enqueue encodes f and queues it for the writer without blocking.
@@ -210,6 +218,7 @@ func (c *wsConn) closeGracefully() {
 
 // readLoop is the read pump: read, decode once, route (SPEC K5, W6).
 func (c *wsConn) readLoop() {
+	defer c.pumpExited()
 	defer close(c.readerDone)
 	core := c.core
 	binaryOK := core.cfg.Serializer == protocol.V2
@@ -279,6 +288,7 @@ func readError(err error) error {
 // writeLoop is the write pump: it drains the queue in batches, each batch
 // written into one buffer and flushed with one write (coalescing).
 func (c *wsConn) writeLoop() {
+	defer c.pumpExited()
 	defer close(c.writerDone)
 	var spare []outFrame
 	for {

@@ -44,8 +44,8 @@ func TestSystemShutdownLeavesAndClosesNormally(t *testing.T) {
 		sc := srv.accept(t)
 		waitEvent(t, evA, "joined")
 		waitEvent(t, evB, "joined")
-		if n := ownGoroutines(); n != 3 {
-			t.Fatalf("%d goroutines for one open socket, want 3 (read pump, write pump, their waiter)", n)
+		if n := ownGoroutines(); n != 2 {
+			t.Fatalf("%d goroutines for one open socket, want 2 (read pump, write pump)", n)
 		}
 		if err := sys.Shutdown(context.Background()); err != nil {
 			t.Fatalf("Shutdown: %v", err)
