@@ -81,6 +81,7 @@ func TestSystemShutdownLeavesAndClosesNormally(t *testing.T) {
 func TestSystemShutdownAfterManyReconnects(t *testing.T) {
 	// spec: V3 — no goroutine is left, also after many reconnects and
 	// with a restart pending.
+	// spec: K2a — a user's Shutdown is never followed by a reconnect.
 	synctest.Test(t, func(t *testing.T) {
 		srv := newWSServer(t)
 		sys, ep := newFixture(t, srv, nil)
