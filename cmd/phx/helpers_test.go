@@ -109,3 +109,5 @@ func decodeLines(t *testing.T, lines []string) []map[string]any {
 	}
 	return out
 }
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }

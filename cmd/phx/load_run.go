@@ -148,7 +148,7 @@ func (l *loader) run(ctx context.Context) error {
 }
 
 // drive runs the calls until --duration, --max-calls or ctx, then waits for
-// the calls in flight; it returns how long that took.
+// the calls in flight; it returns the length of the call phase.
 func (l *loader) drive(ctx context.Context, calls []*loadCall) time.Duration {
 	o := &l.o
 	payload := json.RawMessage(`{"body":"` + strings.Repeat("x", o.payloadSize) + `"}`)
@@ -195,7 +195,13 @@ func (l *loader) drive(ctx context.Context, calls []*loadCall) time.Duration {
 		})
 	}
 	wg.Wait()
-	return time.Since(start)
+	took := time.Since(start)
+	if ctx.Err() == nil && l.stats.sent.Load() < o.maxCalls {
+		// Ended by --duration: the window is the whole duration, even when
+		// paced calls were done a little before it ended.
+		took = max(took, o.duration)
+	}
+	return took
 }
 
 // report assembles the final report.
