@@ -29,7 +29,7 @@ type Message struct {
 // ({"reason":"unauthorized"}), chat:slow takes 12 s to join,
 // chat:crashjoin crashes in join. Events:
 //
-//	new_msg {"body"}             broadcast new_msg {body,id,insertedAt}, reply {}; an empty or blank body: error {"reason":"empty_message"}
+//	new_msg {"body"}             broadcast new_msg {body,id,insertedAt}, reply {}; a missing, blank or non-string body: error {"reason":"empty_message"}
 //	message_updated {"id","body"} broadcast message_updated with the message, reply {} (error not_found / empty_message)
 //	message_deleted {"id"}       broadcast message_deleted {"id"}, reply {} (error not_found)
 //	noreply                      no reply

@@ -61,6 +61,13 @@ func str(raw json.RawMessage) string {
 	return ""
 }
 
+// strOnly reads a JSON string; "" for anything else.
+func strOnly(raw json.RawMessage) string {
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	return s
+}
+
 func num(n json.Number, def int) int {
 	v, err := strconv.Atoi(n.String())
 	if err != nil || v < 0 {
@@ -96,14 +103,14 @@ func (c *chatChannel) HandleIn(event string, p Payload, s *ChannelSocket) Result
 	params := readParams(p)
 	switch event {
 	case "new_msg":
-		body := strings.TrimSpace(str(params.Body))
+		body := strings.TrimSpace(strOnly(params.Body))
 		if body == "" {
 			return ReplyError(emptyMessage)
 		}
 		_ = s.Broadcast("new_msg", JSON(c.d.Post(s.topic, body)))
 		return Reply(okEmpty)
 	case "message_updated":
-		body := strings.TrimSpace(str(params.Body))
+		body := strings.TrimSpace(strOnly(params.Body))
 		if body == "" {
 			return ReplyError(emptyMessage)
 		}
