@@ -33,8 +33,10 @@ type writer struct {
 	done    chan struct{} // closed when the goroutine has exited
 	sentEnd chan struct{} // closed once the close frame (if any) is written
 	endOnce sync.Once
-	buf     []byte
 }
+
+// bufPool holds write buffers: an idle connection keeps none.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 func newWriter(c *Conn, nc net.Conn) *writer {
 	return &writer{nc: nc, conn: c, wake: make(chan struct{}, 1), done: make(chan struct{}), sentEnd: make(chan struct{})}
@@ -110,19 +112,28 @@ func (w *writer) run() {
 				w.mu.Unlock()
 				return
 			}
-			clear(batch)
-			w.mu.Lock()
-			if w.spare == nil {
-				w.spare = batch[:0]
+			if cap(batch) <= 1024 {
+				clear(batch)
+				w.mu.Lock()
+				if w.spare == nil {
+					w.spare = batch[:0]
+				}
+				w.mu.Unlock()
 			}
-			w.mu.Unlock()
 		}
 	}
 }
 
 // write frames and writes one batch; false on a write error.
 func (w *writer) write(batch []outMsg) bool {
-	buf := w.buf[:0]
+	bp := bufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 2*maxBatch {
+			bufPool.Put(bp)
+		}
+	}()
+	buf := (*bp)[:0]
+	defer func() { *bp = buf[:0] }()
 	sawClose := false
 	for _, m := range batch {
 		buf = appendWSFrame(buf, m.op, m.data)
@@ -141,11 +152,6 @@ func (w *writer) write(batch []outMsg) bool {
 		if _, err := w.nc.Write(buf); err != nil {
 			return false
 		}
-	}
-	if cap(buf) <= maxBatch*2 {
-		w.buf = buf[:0]
-	} else {
-		w.buf = nil
 	}
 	if sawClose {
 		w.markEnd()
