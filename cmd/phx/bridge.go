@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -79,7 +78,7 @@ func runBridge(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(&o.events, "event", "forward only this `event` (repeatable; default all)")
 	fs.StringVar(&o.cursorParam, "cursor-param", "", "join `param` carrying the last forwarded item's cursor, e.g. last_id")
 	fs.StringVar(&o.cursorField, "cursor-field", "", "payload `field` holding an item's cursor, e.g. id")
-	fs.StringVar(&o.cursorStart, "cursor-start", "", "cursor sent at the first join (default none: the whole history)")
+	fs.StringVar(&o.cursorStart, "cursor-start", "", "cursor sent at the first join: a JSON number or string, or text sent as a string (default none: the whole history)")
 	fs.StringVar(&o.replayField, "replay-field", "", "`array` of the join reply whose items are forwarded, e.g. messages")
 	fs.StringVar(&o.replayEvent, "replay-event", "", "`event` name of the replayed items, e.g. new_msg")
 	fs.Var(&o.joinPayload, "join-payload", "join params of every topic, a JSON object (the cursor param is added)")
@@ -164,9 +163,11 @@ func (o *bridgeOpts) validate() (*bridgeSpec, map[string]json.RawMessage, json.R
 	}
 	var start json.RawMessage
 	if o.cursorStart != "" {
-		start, _ = json.Marshal(o.cursorStart)
-		if _, _, ok := cursorOf([]byte(`{"c":`+o.cursorStart+`}`), "c"); ok && !strings.HasPrefix(o.cursorStart, `"`) {
-			start = json.RawMessage(o.cursorStart) // a number stays a number
+		// A JSON number or string is sent as it is; other text as a string.
+		if _, raw, ok := cursorOf([]byte(`{"c":`+o.cursorStart+`}`), "c"); ok {
+			start = raw
+		} else {
+			start, _ = json.Marshal(o.cursorStart)
 		}
 	}
 	return spec, base, start, nil

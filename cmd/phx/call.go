@@ -56,6 +56,9 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *timeout <= 0:
 		return usageErr("--timeout must be positive, got %v", *timeout)
 	}
+	if err := checkEvent(*event); err != nil {
+		return err
+	}
 	if err := cf.validateURL(); err != nil {
 		return err
 	}

@@ -172,3 +172,12 @@ func (c *connFlags) endpoint(ctx context.Context, sup *supervisor.Supervisor, ex
 
 // redacted is the URL for messages: no query, no user info.
 func (c *connFlags) redacted() string { return protocol.RedactURL(c.url) }
+
+// checkEvent refuses a push of one of the protocol's reserved events.
+func checkEvent(event string) error {
+	switch event {
+	case protocol.EventJoin, protocol.EventLeave, protocol.EventReply, protocol.EventError, protocol.EventClose:
+		return usageErr("bad --event %q: reserved by the Phoenix channel protocol", event)
+	}
+	return nil
+}

@@ -135,7 +135,7 @@ func (o *loadOpts) validate() error {
 		return usageErr("--setup-timeout must be positive, got %v", o.setupTimeout)
 	}
 	o.sockets = min(o.sockets, o.topics)
-	return nil
+	return checkEvent(o.event)
 }
 
 // topic returns the n-th topic (1-based).
