@@ -29,8 +29,8 @@ Output: human text, or with --json one JSON object per state:
   {"step":ID,"title":T,"topic":TOPIC,"state":{"value","status","error","processing","errors","timeouts"}}
 and {"step":ID,"title":T,"skipped":WHY} for a skipped step.
 
-Exit codes: 0 done; 4 bad usage or no connection; 1 a step did not end as
-the diagram says within --step-timeout.
+Exit codes: 0 done; 1 a step did not end as the diagram says within
+--step-timeout; 4 bad usage or no connection; 130 interrupted.
 `
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {

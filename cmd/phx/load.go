@@ -31,6 +31,9 @@ human text, or with --json one JSON object (also written to --out FILE):
   config{sockets,topics,topic_pattern,event,payload_size,rate,concurrency,
          duration_s,call_timeout_s,setup_timeout_s,max_calls}
   sockets{target,opened,connects,connect_failures,disconnects}, reconnects
+         (opened > target: the server refused channels past its per-socket
+         cap, "too many channels joined", and the pool moved those topics to
+         new sockets)
   sessions{target,joined,join_failures,setup_s}
   connect_latency_us, join_latency_us, call_latency_us:
          {count,mean,p50,p90,p99,p999,max} in microseconds (HDR histogram;
@@ -41,8 +44,9 @@ human text, or with --json one JSON object (also written to --out FILE):
          sent = ok + errors + timeouts; per_second = (ok + errors) / duration_s
   events{received,per_second}   events pushed by the server during the calls
   call_errors{REASON: n}   "timeout", the error reply's reason (e.g.
-         "unknown_event", "unmatched topic"), "channel lost", "write queue full",
-         "canceled" (interrupted), ...; they add up to errors + timeouts
+         "unknown_event"), "unmatched topic" (the server no longer knew the
+         channel), "channel lost" (crash or dropped connection), "write queue
+         full", "canceled" (interrupted), ...; they add up to errors + timeouts
   join_errors{REASON: n}   join failures: "unauthorized", "unmatched topic",
          "too many channels joined", "join timeout", ...
   client{cpu_user_s,cpu_system_s,cpu_s,peak_rss_bytes,peak_heap_bytes,

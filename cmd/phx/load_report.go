@@ -103,6 +103,9 @@ func (r *loadReport) printHuman(w io.Writer) {
 	}
 	fmt.Fprintf(&b, "  sockets     %d open (target %d), %d connects, %d reconnects, %d connect failures\n",
 		r.Sockets.Opened, r.Sockets.Target, r.Sockets.Connects, r.Reconnects, r.Sockets.ConnectFailures)
+	if r.Sockets.Opened > r.Sockets.Target {
+		fmt.Fprintf(&b, "              (more than asked: the server refused channels past its per-socket cap, \"too many channels joined\", and the pool moved them to new sockets)\n")
+	}
 	fmt.Fprintf(&b, "  sessions    %d/%d joined in %.2fs, %d join failures\n",
 		r.Sessions.Joined, r.Sessions.Target, r.Sessions.SetupS, r.Sessions.JoinFailures)
 	fmt.Fprintf(&b, "  connect     %s\n", human(r.ConnectUS))

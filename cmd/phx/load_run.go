@@ -17,6 +17,12 @@ import (
 
 type loadCall = supervisor.Call[json.RawMessage, json.RawMessage, json.RawMessage, json.RawMessage]
 
+// loadTarget is a joined session and its call.
+type loadTarget struct {
+	s    *supervisor.Session[json.RawMessage]
+	call *loadCall
+}
+
 // run is the whole load run: setup, calls, teardown, report.
 func (l *loader) run(ctx context.Context) error {
 	o := &l.o
@@ -103,10 +109,10 @@ func (l *loader) run(ctx context.Context) error {
 	setupTimer.Stop()
 	setupS := time.Since(setupStart).Seconds()
 
-	var ready []*loadCall
+	var ready []loadTarget
 	for i, s := range sessions {
 		if s.State().Status == supervisor.Ready {
-			ready = append(ready, calls[i])
+			ready = append(ready, loadTarget{s: s, call: calls[i]})
 		}
 	}
 	if len(ready) == 0 && !interrupted {
@@ -149,7 +155,7 @@ func (l *loader) run(ctx context.Context) error {
 
 // drive runs the calls until --duration, --max-calls or ctx, then waits for
 // the calls in flight; it returns the length of the call phase.
-func (l *loader) drive(ctx context.Context, calls []*loadCall) time.Duration {
+func (l *loader) drive(ctx context.Context, calls []loadTarget) time.Duration {
 	o := &l.o
 	payload := json.RawMessage(`{"body":"` + strings.Repeat("x", o.payloadSize) + `"}`)
 	start := time.Now()
@@ -189,8 +195,13 @@ func (l *loader) drive(ctx context.Context, calls []*loadCall) time.Duration {
 				}
 				c := calls[int((next.Add(1)-1)%int64(len(calls)))]
 				t0 := time.Now()
-				_, err := c.Call(ctx, payload)
-				l.stats.record(err, time.Since(t0))
+				_, err := c.call.Call(ctx, payload)
+				d := time.Since(t0)
+				var serr *supervisor.Error
+				if err != nil {
+					serr = c.s.State().Error
+				}
+				l.stats.record(err, d, serr)
 			}
 		})
 	}

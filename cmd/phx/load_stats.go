@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rvct/phoenix/protocol"
 	"github.com/rvct/phoenix/supervisor"
 )
 
@@ -101,15 +102,16 @@ func (s *loadStats) sessionWatcher() func(supervisor.State[json.RawMessage]) {
 	}
 }
 
-// record counts one finished call.
-func (s *loadStats) record(err error, d time.Duration) {
+// record counts one finished call; serr is its session's error after it
+// (it tells why a channel was lost).
+func (s *loadStats) record(err error, d time.Duration, serr *supervisor.Error) {
 	if err == nil {
 		s.ok.Add(1)
 		s.call.Record(d)
 		s.interval.Record(d)
 		return
 	}
-	reason, timeout := classify(err)
+	reason, timeout := classify(err, serr)
 	if timeout {
 		s.timeouts.Add(1)
 	} else {
@@ -141,8 +143,11 @@ func (s *loadStats) errorCounts() (calls, joins map[string]int64) {
 	return calls, joins
 }
 
-// classify names why a call failed; timeout reports ErrTimeout.
-func classify(err error) (reason string, timeout bool) {
+// classify names why a call failed; timeout reports ErrTimeout. serr, the
+// session's error after the call, names why a channel was lost: the server
+// answered "unmatched topic" (it no longer knows the channel), the channel
+// crashed, or the connection dropped.
+func classify(err error, serr *supervisor.Error) (reason string, timeout bool) {
 	var re *supervisor.ReplyError[json.RawMessage]
 	switch {
 	case errors.Is(err, supervisor.ErrTimeout):
@@ -156,6 +161,9 @@ func classify(err error) (reason string, timeout bool) {
 		}
 		return "error reply", false
 	case errors.Is(err, supervisor.ErrChannelLost):
+		if serr != nil && serr.Kind == supervisor.KindChannelError && serr.Cause == protocol.ReasonUnmatchedTopic {
+			return protocol.ReasonUnmatchedTopic, false
+		}
 		return "channel lost", false
 	case errors.Is(err, supervisor.ErrChannelClosed):
 		return "channel closed", false

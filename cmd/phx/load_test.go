@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
+	"github.com/rvct/phoenix/supervisor"
 	"github.com/rvct/phoenix/tests/phxtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -215,5 +219,32 @@ func TestLoadUsage(t *testing.T) {
 		assert.Equal(t, exitUsage, r.code, "%v", args)
 		assert.NotEmpty(t, r.stderr, "%v gives a message", args)
 		assert.Empty(t, r.stdout, "%v", args)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	lostUnmatched := &supervisor.Error{Kind: supervisor.KindChannelError, Cause: "unmatched topic"}
+	crashed := &supervisor.Error{Kind: supervisor.KindChannelError}
+	for _, c := range []struct {
+		err     error
+		serr    *supervisor.Error
+		reason  string
+		timeout bool
+	}{
+		{supervisor.ErrTimeout, nil, "timeout", true},
+		{&supervisor.ReplyError[json.RawMessage]{Raw: json.RawMessage(`{"reason":"unknown_event"}`)}, nil, "unknown_event", false},
+		{&supervisor.ReplyError[json.RawMessage]{Raw: json.RawMessage(`null`)}, nil, "error reply", false},
+		{fmt.Errorf("wrapped: %w", supervisor.ErrChannelLost), lostUnmatched, "unmatched topic", false},
+		{supervisor.ErrChannelLost, crashed, "channel lost", false},
+		{supervisor.ErrChannelLost, nil, "channel lost", false},
+		{supervisor.ErrChannelClosed, nil, "channel closed", false},
+		{supervisor.ErrWriteQueueFull, nil, "write queue full", false},
+		{supervisor.ErrBufferFull, nil, "push buffer full", false},
+		{context.Canceled, nil, "canceled", false},
+		{errors.New(strings.Repeat("x", 200)), nil, strings.Repeat("x", 80), false},
+	} {
+		reason, timeout := classify(c.err, c.serr)
+		assert.Equal(t, c.reason, reason, "%v", c.err)
+		assert.Equal(t, c.timeout, timeout, "%v", c.err)
 	}
 }
