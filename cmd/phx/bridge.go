@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rvct/phoenix/supervisor"
@@ -247,10 +248,11 @@ func (b *bridge) run(ctx context.Context, cf *connFlags, sk sink) error {
 // mounted is one topic's subscription, remounted when the server closes
 // the channel.
 type mounted struct {
-	mu    sync.Mutex
-	s     *supervisor.Session[struct{}]
-	unsub func()
-	sub   func(supervisor.State[struct{}])
+	mu      sync.Mutex
+	s       *supervisor.Session[struct{}]
+	unsub   func()
+	sub     func(supervisor.State[struct{}])
+	pending atomic.Bool // a remount is asked for
 }
 
 func (m *mounted) stop() {
@@ -281,43 +283,52 @@ func (b *bridge) mount(ep *supervisor.Endpoint, t *bridgeTopic, remount chan<- *
 		return nil, err
 	}
 	m := &mounted{s: s}
-	var lastErr *supervisor.Error
+	var lastErr atomic.Pointer[supervisor.Error] // subscriptions may overlap across a remount
 	m.sub = func(st supervisor.State[struct{}]) {
-		if st.Status == supervisor.Failed && st.Error != nil && st.Error != lastErr {
-			switch {
-			case st.Error.Kind == supervisor.KindClosed:
-				b.log.Warn("phx bridge: the server closed the channel; rejoining in 1s", "topic", t.topic)
-				remount <- m
-			case st.Error.Kind == supervisor.KindConnectError && reasonOf(st.Error) == "unmatched topic":
-				b.log.Error("phx bridge: the server has no channel for this topic", "topic", t.topic)
-			}
+		prev := lastErr.Swap(st.Error)
+		if st.Status != supervisor.Failed || st.Error == nil || st.Error == prev {
+			return
 		}
-		lastErr = st.Error
+		switch {
+		case st.Error.Kind == supervisor.KindClosed:
+			b.log.Warn("phx bridge: the server closed the channel; rejoining in 1s", "topic", t.topic)
+			if !m.pending.Swap(true) {
+				remount <- m // room for one per topic: never blocks
+			}
+		case st.Error.Kind == supervisor.KindConnectError && reasonOf(st.Error) == "unmatched topic":
+			b.log.Error("phx bridge: the server has no channel for this topic", "topic", t.topic)
+		}
 	}
 	m.unsub = s.Subscribe(m.sub)
 	return m, nil
 }
 
-// remountLoop rejoins topics whose channel the server closed, until ctx ends.
+// remountLoop rejoins, 1 s later, the topics whose channel the server
+// closed, until ctx ends; it returns when every remount has.
 func (b *bridge) remountLoop(ctx context.Context, remount <-chan *mounted) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case m := <-remount:
-			timer := time.NewTimer(time.Second)
-			select {
-			case <-ctx.Done():
-				timer.Stop()
-				return
-			case <-timer.C:
-			}
-			m.mu.Lock()
-			if m.unsub != nil {
-				m.unsub()
-				m.unsub = m.s.Subscribe(m.sub)
-			}
-			m.mu.Unlock()
+			wg.Go(func() {
+				timer := time.NewTimer(time.Second)
+				defer timer.Stop()
+				select {
+				case <-ctx.Done():
+					return
+				case <-timer.C:
+				}
+				m.mu.Lock()
+				defer m.mu.Unlock()
+				m.pending.Store(false)
+				if m.unsub != nil {
+					m.unsub()
+					m.unsub = m.s.Subscribe(m.sub)
+				}
+			})
 		}
 	}
 }

@@ -97,7 +97,7 @@ func (r *loadReport) printHuman(w io.Writer) {
 	}
 	fmt.Fprintf(&b, "phx load: %s%s, %q x %d topics (%s), %s, %d-byte payload, %v\n",
 		r.URL, server, r.Config.Event, r.Config.Topics, r.Config.TopicPattern, mode, r.Config.PayloadSize,
-		time.Duration(r.Config.DurationS*float64(time.Second)))
+		seconds(r.Config.DurationS))
 	if r.Interrupted {
 		fmt.Fprintf(&b, "  (interrupted)\n")
 	}
@@ -106,8 +106,8 @@ func (r *loadReport) printHuman(w io.Writer) {
 	if r.Sockets.Opened > r.Sockets.Target {
 		fmt.Fprintf(&b, "              (more than asked: the server refused channels past its per-socket cap, \"too many channels joined\", and the pool moved them to new sockets)\n")
 	}
-	fmt.Fprintf(&b, "  sessions    %d/%d joined in %.2fs, %d join failures\n",
-		r.Sessions.Joined, r.Sessions.Target, r.Sessions.SetupS, r.Sessions.JoinFailures)
+	fmt.Fprintf(&b, "  sessions    %d/%d joined in %v, %d join failures\n",
+		r.Sessions.Joined, r.Sessions.Target, seconds(r.Sessions.SetupS).Round(10*time.Microsecond), r.Sessions.JoinFailures)
 	fmt.Fprintf(&b, "  connect     %s\n", human(r.ConnectUS))
 	fmt.Fprintf(&b, "  join        %s\n", human(r.JoinUS))
 	fmt.Fprintf(&b, "  calls       %d sent: %d ok, %d errors, %d timeouts in %.2fs = %.0f calls/s\n",
@@ -125,6 +125,8 @@ func (r *loadReport) printHuman(w io.Writer) {
 		float64(r.Client.PeakRSSBytes)/(1<<20), float64(r.Client.PeakHeapBytes)/(1<<20), note)
 	_, _ = io.WriteString(w, b.String())
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // human formats a latency summary (µs) as p50/p90/p99/p999/max.
 func human(s latencySummary) string {
