@@ -195,6 +195,7 @@ func (a *socketActor) tick(ctx actor.Context, m *hbTick) {
 func (a *socketActor) heartbeatReply(ctx actor.Context, m *hbReply) {
 	cn := a.conn
 	if cn == nil || m.gen != cn.gen || a.hbRef == "" || m.ref != a.hbRef {
+		a.core.ctr.droppedUnknownRef.Add(1) // a late or unsolicited reply
 		return
 	}
 	a.hbRef = ""

@@ -23,6 +23,7 @@ type SocketStats struct {
 	DroppedUnknownTopic uint64 // inbound frames for a topic with no session (SPEC K5)
 	DroppedStaleJoinRef uint64 // inbound frames of an older join of the topic (SPEC K5)
 	DroppedMalformed    uint64 // inbound frames that did not decode (SPEC W6)
+	DroppedUnknownRef   uint64 // heartbeat-topic replies to no pending heartbeat
 	QueueFull           uint64 // pushes refused because the write queue was full (SPEC K7)
 	PushesFailed        uint64 // queued frames never written: the connection died first
 
@@ -47,6 +48,7 @@ type EndpointStats struct {
 type socketCounters struct {
 	framesIn, framesOut, bytesIn, bytesOut          atomic.Uint64
 	droppedUnknown, droppedStale, droppedMalformed  atomic.Uint64
+	droppedUnknownRef                               atomic.Uint64
 	queueFull, pushesFailed                         atomic.Uint64
 	connects, reconnects, connectFailures, disconns atomic.Uint64
 	heartbeatsSent, heartbeatTimeouts               atomic.Uint64
@@ -64,6 +66,7 @@ func (c *socketCore) stats(channels int) SocketStats {
 	st.DroppedUnknownTopic = k.droppedUnknown.Load()
 	st.DroppedStaleJoinRef = k.droppedStale.Load()
 	st.DroppedMalformed = k.droppedMalformed.Load()
+	st.DroppedUnknownRef = k.droppedUnknownRef.Load()
 	st.QueueFull, st.PushesFailed = k.queueFull.Load(), k.pushesFailed.Load()
 	st.Connects, st.Reconnects = k.connects.Load(), k.reconnects.Load()
 	st.ConnectFailures, st.Disconnects = k.connectFailures.Load(), k.disconns.Load()

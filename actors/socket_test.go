@@ -47,14 +47,16 @@ func TestSocketJoinsAndRoutesFrames(t *testing.T) {
 		// Unknown topic and a stale join_ref: dropped and counted, never delivered.
 		sc.send(protocol.Frame{Topic: "room:other", Event: "new_msg", Payload: []byte(`{}`)})
 		sc.send(protocol.Frame{JoinRef: "999", Ref: "999", Topic: "room:a", Event: protocol.EventClose, Payload: []byte(`{}`)})
+		sc.send(protocol.Frame{Ref: "12345", Topic: "phoenix", Event: protocol.EventReply, Payload: []byte(`{"status":"ok","response":{}}`)})
 		sc.send(protocol.Frame{JoinRef: join.JoinRef, Topic: "room:a", Event: "after", Payload: []byte(`{}`)})
 		got = waitEvent(t, ev, "frame")
 		if got.frame.Event != "after" {
 			t.Fatalf("delivered %q, want only the frame of the current join", got.frame.Event)
 		}
 		st := ep.Stats().Sockets[0]
-		if st.DroppedUnknownTopic != 1 || st.DroppedStaleJoinRef != 1 {
-			t.Fatalf("drops unknown=%d stale=%d, want 1 and 1", st.DroppedUnknownTopic, st.DroppedStaleJoinRef)
+		if st.DroppedUnknownTopic != 1 || st.DroppedStaleJoinRef != 1 || st.DroppedUnknownRef != 1 {
+			t.Fatalf("drops unknown=%d stale=%d unknown ref=%d, want 1, 1, 1",
+				st.DroppedUnknownTopic, st.DroppedStaleJoinRef, st.DroppedUnknownRef)
 		}
 		if st.Status != messages.SocketOpen || st.Gen != 1 || st.Connects != 1 || st.FramesIn < 4 || st.FramesOut < 1 {
 			t.Fatalf("stats = %+v", st)

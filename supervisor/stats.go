@@ -22,6 +22,7 @@ type SocketStats struct {
 	DroppedUnknownTopic uint64 // inbound frames for a topic with no session (SPEC K5)
 	DroppedStaleJoinRef uint64 // inbound frames of an older join of their topic (SPEC K5)
 	DroppedMalformed    uint64 // inbound frames that did not decode (SPEC W6)
+	DroppedUnknownRef   uint64 // heartbeat-topic replies to no pending heartbeat
 	QueueFull           uint64 // pushes refused: write queue full (SPEC K7)
 	PushesFailed        uint64 // queued frames never written: the connection died first
 
@@ -64,6 +65,7 @@ func (s Stats) Totals() SocketStats {
 			t.DroppedUnknownTopic += k.DroppedUnknownTopic
 			t.DroppedStaleJoinRef += k.DroppedStaleJoinRef
 			t.DroppedMalformed += k.DroppedMalformed
+			t.DroppedUnknownRef += k.DroppedUnknownRef
 			t.QueueFull += k.QueueFull
 			t.PushesFailed += k.PushesFailed
 			t.Connects += k.Connects
