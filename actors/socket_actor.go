@@ -123,6 +123,9 @@ func (a *socketActor) dialed(ctx actor.Context, m *dialResult) {
 	}
 	if m.err != nil {
 		c.ctr.connectFailures.Add(1)
+		// Attached sessions learn why they cannot join yet (a loading
+		// session shows a transport error rather than nothing).
+		c.broadcast(&messages.SocketDown{Socket: c.id, Gen: 0, Reason: m.err})
 		a.fail(m.err)
 		return
 	}
