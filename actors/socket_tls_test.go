@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,13 +90,13 @@ func TestIdleSessionsOwnNoGoroutine(t *testing.T) {
 		_, ev := spawnTestSession(t, sys, ep, "room:0")
 		waitEvent(t, ev, "joined")
 		synctest.Wait()
-		one := runtime.NumGoroutine()
+		one := bubbleGoroutines()
 		for i := 1; i < 500; i++ {
 			_, ev := spawnTestSession(t, sys, ep, "room:"+strconv.Itoa(i))
 			waitEvent(t, ev, "joined")
 		}
 		synctest.Wait()
-		if many := runtime.NumGoroutine(); many != one {
+		if many := bubbleGoroutines(); many != one {
 			t.Fatalf("%d goroutines with 500 idle sessions, %d with one", many, one)
 		}
 		if srv.dialCount() != 1 || sys.Sessions() != 500 {
