@@ -49,6 +49,7 @@ type sessionMachine struct {
 	port  sessionPort
 	self  *actor.PID
 	stats *sessionCounters
+	inbox inGauge // inbound frames routed and not yet handled (read pump backpressure)
 
 	snap *Snapshot // last published
 	d    *draft    // changes of the input being handled
@@ -122,6 +123,9 @@ func (m *sessionMachine) Handle(msg any) (response any) {
 		m.joinPermit(msg)
 	case *messages.FrameIn:
 		m.frameIn(msg)
+	case *inbound:
+		msg.g.handled()
+		m.frameIn(&msg.FrameIn)
 	case *messages.PushFailed:
 		m.pushFailed(msg)
 	case *CallRequest:
@@ -243,7 +247,11 @@ func (m *sessionMachine) mount() {
 
 func (m *sessionMachine) attach(link Link) {
 	m.link = link
-	m.gen = link.Attach(m.cfg.Topic, m.self)
+	if c, ok := link.(*socketCore); ok {
+		m.gen = c.attachGauged(m.cfg.Topic, m.self, &m.inbox)
+	} else {
+		m.gen = link.Attach(m.cfg.Topic, m.self)
+	}
 	m.phase = phaseWaitSocket
 }
 

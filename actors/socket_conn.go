@@ -39,7 +39,8 @@ type wsConn struct {
 	drain    bool // graceful close: write the queue, then close 1000
 	closeReq *closeRequest
 
-	wake chan struct{} // a frame or a request is waiting (capacity 1)
+	wake   chan struct{} // a frame or a request is waiting (capacity 1)
+	inWake chan struct{} // the read pump may read again (capacity 1; see inGauge)
 
 	failMu     sync.Mutex
 	failErr    error
@@ -67,6 +68,7 @@ func newWsConn(core *socketCore, gen uint64, ws *websocket.Conn, bc *bufConn) *w
 	c := &wsConn{
 		core: core, gen: gen, ws: ws, bc: bc,
 		wake:       make(chan struct{}, 1),
+		inWake:     make(chan struct{}, 1),
 		failed:     make(chan struct{}),
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
@@ -246,8 +248,8 @@ func (c *wsConn) readLoop() {
 		}
 		if err != nil {
 			core.malformed(err, len(buf))
-		} else {
-			core.route(c.gen, &f)
+		} else if g := core.route(c.gen, &f); g != nil {
+			g.wait(c.inWake, c.failed)
 		}
 		if cap(buf) > maxKeptReadBuf {
 			buf = nil

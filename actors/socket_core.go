@@ -47,7 +47,8 @@ type socketCore struct {
 // route is where a topic's inbound frames go.
 type route struct {
 	pid     *actor.PID
-	joinRef string // frames with another non-null join_ref are stale
+	joinRef string   // frames with another non-null join_ref are stale
+	g       *inGauge // the session's inbound gauge, nil when it has none
 }
 
 var _ Link = (*socketCore)(nil)
@@ -90,11 +91,32 @@ func (c *socketCore) Attach(topic string, session *actor.PID) uint64 {
 	return 0
 }
 
+// attachGauged is Attach for a session that counts its inbound frames in g
+// (backpressure of the read pump).
+func (c *socketCore) attachGauged(topic string, session *actor.PID, g *inGauge) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.routes[topic]
+	if !ok || !r.pid.Equal(session) {
+		r = route{pid: session}
+	}
+	r.g = g
+	g.closed.Store(false)
+	c.routes[topic] = r
+	if cn := c.live.Load(); cn != nil {
+		return cn.gen
+	}
+	return 0
+}
+
 // Detach removes topic's route if it still points at session.
 func (c *socketCore) Detach(topic string, session *actor.PID) {
 	c.mu.Lock()
 	if r, ok := c.routes[topic]; ok && r.pid.Equal(session) {
 		delete(c.routes, topic)
+		if r.g != nil {
+			r.g.close()
+		}
 	}
 	c.joins.forget(session)
 	next := c.joins.release(session, c.cfg.MaxJoinsInFlight)
@@ -154,29 +176,37 @@ func (c *socketCore) ReleaseJoin(gen uint64, session *actor.PID) {
 
 // route delivers an inbound frame of connection gen to the session owning
 // its topic and join_ref, or drops and counts it (SPEC K5). f.Payload may
-// alias the read buffer: it is copied once for delivery.
-func (c *socketCore) route(gen uint64, f *protocol.Frame) {
+// alias the read buffer: it is copied once for delivery. It returns the
+// gauge of the session delivered to, if it has one, for the read pump to
+// wait on.
+func (c *socketCore) route(gen uint64, f *protocol.Frame) *inGauge {
 	if f.Topic == protocol.TopicPhoenix {
 		if f.Event == protocol.EventReply && f.Ref != "" {
 			c.sys.as.Root.Send(c.pid, &hbReply{gen: gen, ref: f.Ref, at: time.Now()})
-			return
+			return nil
 		}
 		c.ctr.droppedUnknown.Add(1)
-		return
+		return nil
 	}
 	c.mu.RLock()
 	r, ok := c.routes[f.Topic]
 	c.mu.RUnlock()
 	if !ok {
 		c.ctr.droppedUnknown.Add(1)
-		return
+		return nil
 	}
 	if f.JoinRef != "" && f.JoinRef != r.joinRef {
 		c.ctr.droppedStale.Add(1)
-		return
+		return nil
 	}
 	f.Payload = bytes.Clone(f.Payload)
-	c.sys.as.Root.Send(r.pid, &messages.FrameIn{Gen: gen, Frame: *f})
+	if r.g == nil {
+		c.sys.as.Root.Send(r.pid, &messages.FrameIn{Gen: gen, Frame: *f})
+		return nil
+	}
+	r.g.n.Add(1)
+	c.sys.as.Root.Send(r.pid, &inbound{FrameIn: messages.FrameIn{Gen: gen, Frame: *f}, g: r.g})
+	return r.g
 }
 
 // malformed counts and logs (rate-limited) an inbound frame that did not
