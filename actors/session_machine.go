@@ -171,6 +171,7 @@ func (m *sessionMachine) commit() {
 		return
 	}
 	s := m.d.s
+	m.d.release()
 	m.d = nil
 	m.snap = &s
 	m.port.publish(m.snap)

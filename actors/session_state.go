@@ -1,6 +1,10 @@
 package actors
 
-import "github.com/rvct/phoenix/messages"
+import (
+	"sync"
+
+	"github.com/rvct/phoenix/messages"
+)
 
 // Snapshot is one immutable state of a session store (SPEC S1, S4): the
 // seed's six fields, untyped. Nothing changes a Snapshot or its maps after it
@@ -37,7 +41,21 @@ type draft struct {
 	procOwn, errOwn, toOwn bool
 }
 
-func newDraft(from *Snapshot) *draft { return &draft{s: *from} }
+// draftPool recycles drafts: one is taken per input that changes the state
+// (every event of a flood), and given back at the commit.
+var draftPool = sync.Pool{New: func() any { return new(draft) }}
+
+func newDraft(from *Snapshot) *draft {
+	d := draftPool.Get().(*draft)
+	*d = draft{s: *from}
+	return d
+}
+
+// release clears d (it must not keep a state alive) and pools it.
+func (d *draft) release() {
+	*d = draft{}
+	draftPool.Put(d)
+}
 
 // setBucket writes one action's bucket entries, copying a map the first time
 // this draft changes it.
