@@ -1,6 +1,10 @@
 package supervisor
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"reflect"
+	"unsafe"
+)
 
 // Connect shapes a join's outcome, as the seed's connect: Ok turns the join
 // reply into the value (SPEC J1), Error turns a join error reply into the
@@ -60,17 +64,25 @@ func OnJoinError[R any](f func(reply R) any) JoinErrorHandler {
 // anything else is decoded from JSON.
 func decodePayload[M any](payload []byte, binary bool) (M, error) {
 	var m M
-	switch p := any(&m).(type) {
-	case *[]byte:
-		*p = append([]byte(nil), payload...)
-		return m, nil
-	case *json.RawMessage:
-		*p = append(json.RawMessage(nil), payload...)
+	switch t := reflect.TypeFor[M](); t {
+	case bytesType, rawMessageType:
+		*(*[]byte)(unsafe.Pointer(&m)) = append([]byte(nil), payload...)
 		return m, nil
 	}
 	if binary {
 		return m, errBinaryPayload
 	}
-	err := json.Unmarshal(payload, &m)
-	return m, err
+	if p := planFor(reflect.TypeFor[M]()); p != nil && p.decode(payload, unsafe.Pointer(&m)) {
+		return m, nil
+	}
+	// Decode from scratch (m may be partly written); a separate variable
+	// keeps m off the heap on the fast path.
+	var slow M
+	err := json.Unmarshal(payload, &slow)
+	return slow, err
 }
+
+var (
+	bytesType      = reflect.TypeFor[[]byte]()
+	rawMessageType = reflect.TypeFor[json.RawMessage]()
+)
