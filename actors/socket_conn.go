@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -300,6 +301,10 @@ func (c *wsConn) writeLoop() {
 			c.failQueued(spare)
 			return
 		}
+		// Coalescing: let the goroutines that are ready to run (sessions,
+		// callers) queue their frames too before this batch is taken, so a
+		// busy socket writes several frames per syscall.
+		runtime.Gosched()
 		c.qmu.Lock()
 		batch := c.queue
 		c.queue, spare = spare[:0], nil // the two arrays swap roles
