@@ -51,8 +51,9 @@ type sessionMachine struct {
 	stats *sessionCounters
 	inbox inGauge // inbound frames routed and not yet handled (read pump backpressure)
 
-	snap *Snapshot // last published
-	d    *draft    // changes of the input being handled
+	snap    *Snapshot       // last published
+	d       *draft          // changes of the input being handled
+	procAlt map[string]bool // see draft.procAlt
 
 	mounts int
 	phase  phase
@@ -160,7 +161,7 @@ func (m *sessionMachine) Handle(msg any) (response any) {
 // draft returns the working copy of the next state.
 func (m *sessionMachine) draft() *draft {
 	if m.d == nil {
-		m.d = newDraft(m.snap)
+		m.d = newDraft(m.snap, m.procAlt)
 	}
 	return m.d
 }
@@ -171,6 +172,7 @@ func (m *sessionMachine) commit() {
 		return
 	}
 	s := m.d.s
+	m.procAlt = m.d.procAlt
 	m.d.release()
 	m.d = nil
 	m.snap = &s

@@ -39,15 +39,19 @@ var (
 type draft struct {
 	s                      Snapshot
 	procOwn, errOwn, toOwn bool
+	// procAlt is a Processing map published before the current one. A call
+	// flips its action's flag on and off: the flip back reuses that map
+	// (published maps never change) instead of copying one per flip.
+	procAlt map[string]bool
 }
 
 // draftPool recycles drafts: one is taken per input that changes the state
 // (every event of a flood), and given back at the commit.
 var draftPool = sync.Pool{New: func() any { return new(draft) }}
 
-func newDraft(from *Snapshot) *draft {
+func newDraft(from *Snapshot, procAlt map[string]bool) *draft {
 	d := draftPool.Get().(*draft)
-	*d = draft{s: *from}
+	*d = draft{s: *from, procAlt: procAlt}
 	return d
 }
 
@@ -61,11 +65,7 @@ func (d *draft) release() {
 // this draft changes it.
 func (d *draft) setBucket(action string, processing bool, errValue any, timeout bool) {
 	if p, ok := d.s.Processing[action]; !ok || p != processing {
-		if !d.procOwn {
-			d.s.Processing = cloneMap(d.s.Processing, 1)
-			d.procOwn = true
-		}
-		d.s.Processing[action] = processing
+		d.putProcessing(action, processing)
 	}
 	if e, ok := d.s.Errors[action]; !ok || e != nil || errValue != nil {
 		if !d.errOwn {
@@ -89,11 +89,49 @@ func (d *draft) setProcessing(action string, processing bool) {
 	if p, ok := d.s.Processing[action]; ok && p == processing {
 		return
 	}
-	if !d.procOwn {
-		d.s.Processing = cloneMap(d.s.Processing, 1)
-		d.procOwn = true
+	d.putProcessing(action, processing)
+}
+
+// putProcessing sets Processing[action], reusing procAlt when it is the
+// map that results, else copying the map the first time this draft
+// changes it.
+func (d *draft) putProcessing(action string, processing bool) {
+	if d.procOwn {
+		d.s.Processing[action] = processing
+		return
 	}
+	cur := d.s.Processing
+	if d.procAlt != nil && sameWith(d.procAlt, cur, action, processing) {
+		d.s.Processing, d.procAlt = d.procAlt, cur
+		return
+	}
+	d.s.Processing = cloneMap(cur, 1)
 	d.s.Processing[action] = processing
+	d.procOwn = true
+	d.procAlt = cur
+}
+
+// sameWith reports whether alt equals cur with cur[k] = v.
+func sameWith(alt, cur map[string]bool, k string, v bool) bool {
+	if a, ok := alt[k]; !ok || a != v {
+		return false
+	}
+	n := len(cur)
+	if _, ok := cur[k]; !ok {
+		n++
+	}
+	if len(alt) != n {
+		return false
+	}
+	for kk, vv := range cur {
+		if kk == k {
+			continue
+		}
+		if a, ok := alt[kk]; !ok || a != vv {
+			return false
+		}
+	}
+	return true
 }
 
 func cloneMap[V any](m map[string]V, extra int) map[string]V {

@@ -1,0 +1,75 @@
+package actors
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestDraftProcessingFlipReusesPublishedMap(t *testing.T) {
+	// spec: S1, S4 — published bucket maps never change; a call flipping
+	// its action's processing flag on and off reuses the map published
+	// before instead of copying one per flip.
+	m0 := map[string]bool{"a": false, "b": false}
+	s0 := &Snapshot{Processing: m0, Errors: emptyErrors, Timeouts: emptyTimeouts}
+
+	d := newDraft(s0, nil)
+	d.setProcessing("a", true)
+	s1, alt := d.s, d.procAlt
+	d.release()
+	if !reflect.DeepEqual(s1.Processing, map[string]bool{"a": true, "b": false}) {
+		t.Fatalf("after the flip on: %v", s1.Processing)
+	}
+	if !reflect.DeepEqual(m0, map[string]bool{"a": false, "b": false}) {
+		t.Fatalf("the published map changed: %v", m0)
+	}
+
+	d = newDraft(&s1, alt)
+	d.setProcessing("a", false)
+	s2, alt := d.s, d.procAlt
+	d.release()
+	if reflect.ValueOf(s2.Processing).Pointer() != reflect.ValueOf(m0).Pointer() {
+		t.Fatal("the flip back copied a map instead of reusing the one published before")
+	}
+	if !reflect.DeepEqual(s1.Processing, map[string]bool{"a": true, "b": false}) {
+		t.Fatalf("a published map changed: %v", s1.Processing)
+	}
+
+	// Another action: the kept map is not the result, so a copy is made.
+	d = newDraft(&s2, alt)
+	d.setBucket("b", true, nil, false)
+	s3 := d.s
+	d.release()
+	if !reflect.DeepEqual(s3.Processing, map[string]bool{"a": false, "b": true}) {
+		t.Fatalf("after b on: %v", s3.Processing)
+	}
+	for _, m := range []map[string]bool{m0, s1.Processing} {
+		if reflect.ValueOf(s3.Processing).Pointer() == reflect.ValueOf(m).Pointer() {
+			t.Fatal("b's flip reused a map with other contents")
+		}
+	}
+	if !reflect.DeepEqual(m0, map[string]bool{"a": false, "b": false}) ||
+		!reflect.DeepEqual(s1.Processing, map[string]bool{"a": true, "b": false}) {
+		t.Fatalf("published maps changed: %v %v", m0, s1.Processing)
+	}
+}
+
+func TestSameWith(t *testing.T) {
+	cur := map[string]bool{"a": true}
+	for _, c := range []struct {
+		alt  map[string]bool
+		k    string
+		v    bool
+		want bool
+	}{
+		{map[string]bool{"a": false}, "a", false, true},
+		{map[string]bool{"a": true}, "a", false, false},
+		{map[string]bool{"a": true, "b": true}, "b", true, true},
+		{map[string]bool{"a": false, "b": true}, "b", true, false},
+		{map[string]bool{"b": true}, "b", true, false},
+		{map[string]bool{"a": true, "b": true, "c": true}, "b", true, false},
+	} {
+		if got := sameWith(c.alt, cur, c.k, c.v); got != c.want {
+			t.Errorf("sameWith(%v, %v, %s=%v) = %v", c.alt, cur, c.k, c.v, got)
+		}
+	}
+}
