@@ -69,7 +69,7 @@ func newSocketCore(sys *System, id string, cfg EndpointConfig) *socketCore {
 // props builds the socket actor's props; every (re)start gets a fresh
 // actor around the same core.
 func (c *socketCore) props() *actor.Props {
-	return actor.PropsFromProducer(func() actor.Actor { return &socketActor{core: c} })
+	return actor.PropsFromProducer(func() actor.Actor { return &socketActor{core: c} }, actor.WithMailbox(newLeanMailbox))
 }
 
 // ID names the socket.

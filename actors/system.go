@@ -171,7 +171,7 @@ func (s *System) SpawnSession(ep *Endpoint, topic string, producer actor.Produce
 	if pid := s.sessIndex[k]; pid != nil {
 		return pid, ErrSessionExists
 	}
-	pid, err := s.sessRoot.SpawnNamed(actor.PropsFromProducer(producer), "session/"+ep.id+"/"+topic)
+	pid, err := s.sessRoot.SpawnNamed(actor.PropsFromProducer(producer, actor.WithMailbox(newLeanMailbox)), "session/"+ep.id+"/"+topic)
 	if err != nil {
 		return nil, err
 	}
