@@ -20,6 +20,9 @@ type Val struct {
 	Joins  int // joins (and rejoins) normalised through Connect.Ok
 	Events int // "tick" events reduced
 	Last   int // Seq of the last tick
+	// Hostile counts "hostile" events that decoded (the hostile mode's
+	// large payloads; its malformed ones must not count).
+	Hostile int
 }
 
 // joinReply is the chaos channel's join reply.
@@ -59,6 +62,11 @@ func chaosConfig(topic string) supervisor.Config[Val] {
 				next := *v
 				next.Events++
 				next.Last = p.Seq
+				return next
+			}),
+			"hostile": supervisor.On(func(v *Val, p phxtest.HostileEventPayload) Val {
+				next := *v
+				next.Hostile += p.N
 				return next
 			}),
 		},
@@ -117,6 +125,7 @@ type env struct {
 	proxy *faultproxy.Proxy // nil unless the env has one
 	sup   *supervisor.Supervisor
 	ep    *supervisor.Endpoint
+	url   string // the endpoint's URL
 }
 
 // pipeOpts configures newPipeEnv.
@@ -125,6 +134,7 @@ type pipeOpts struct {
 	tap   *wiretap // dial through this tap (its dial is set here)
 	srv   []phxtest.Option
 	ep    []supervisor.EndpointOption
+	sup   []supervisor.Option
 }
 
 // newPipeEnv builds an env on an in-memory server, for a synctest bubble.
@@ -145,7 +155,7 @@ func newPipeEnv(t *testing.T, o pipeOpts) *env {
 		o.tap.dial = dial
 		dial = o.tap.dialContext
 	}
-	e.start(e.srv.URL(), append([]supervisor.EndpointOption{supervisor.WithNetDialContext(dial)}, o.ep...)...)
+	e.start(e.srv.URL(), o.sup, append([]supervisor.EndpointOption{supervisor.WithNetDialContext(dial)}, o.ep...)...)
 	return e
 }
 
@@ -167,12 +177,13 @@ func newTCPEnv(t *testing.T, o pipeOpts) *env {
 		o.tap.dial = d.DialContext
 		ep = append([]supervisor.EndpointOption{supervisor.WithNetDialContext(o.tap.dialContext)}, ep...)
 	}
-	e.start("ws://"+p.Addr()+"/socket", ep...)
+	e.start("ws://"+p.Addr()+"/socket", o.sup, ep...)
 	return e
 }
 
-func (e *env) start(url string, epOpts ...supervisor.EndpointOption) {
-	e.sup = supervisor.New()
+func (e *env) start(url string, supOpts []supervisor.Option, epOpts ...supervisor.EndpointOption) {
+	e.sup = supervisor.New(supOpts...)
+	e.url = url
 	e.t.Cleanup(e.close)
 	ep, err := e.sup.Endpoint(url, epOpts...)
 	if err != nil {
