@@ -36,6 +36,12 @@ type System struct {
 	sessions *sessionStrategy
 	sockRoot *actor.RootContext // spawns under the socket strategy
 	sessRoot *actor.RootContext // spawns under the session strategy
+	// sessProps are every session's props: one Props value for all (a
+	// Props is ~240 bytes); its producer hands over spawning, set under mu
+	// by SpawnSession for the synchronous spawn. Sessions are resumed,
+	// never restarted, so the producer runs once per session.
+	sessProps *actor.Props
+	spawning  actor.Actor
 
 	// dialCtx is cancelled by the hard stop: dials in flight end at once.
 	dialCtx    context.Context
@@ -95,6 +101,7 @@ func NewSystem(cfg SystemConfig) *System {
 	}
 	s.sockRoot = as.Root.Copy().WithGuardian(s.sockets)
 	s.sessRoot = as.Root.Copy().WithGuardian(s.sessions)
+	s.sessProps = actor.PropsFromProducer(s.produceSession, actor.WithMailbox(newLeanMailbox))
 	s.dialCtx, s.dialCancel = context.WithCancel(context.Background())
 	return s
 }
@@ -171,12 +178,34 @@ func (s *System) SpawnSession(ep *Endpoint, topic string, producer actor.Produce
 	if pid := s.sessIndex[k]; pid != nil {
 		return pid, ErrSessionExists
 	}
-	pid, err := s.sessRoot.SpawnNamed(actor.PropsFromProducer(producer, actor.WithMailbox(newLeanMailbox)), "session/"+ep.id+"/"+topic)
+	s.spawning = producer()
+	pid, err := s.sessRoot.SpawnNamed(s.sessProps, "session/"+ep.id+"/"+topic)
+	s.spawning = nil
 	if err != nil {
 		return nil, err
 	}
 	s.sessIndex[k] = pid
 	return pid, nil
+}
+
+// produceSession is the sessions' producer: the actor SpawnSession is
+// spawning (s.mu is held). Called at any other time (a restart, which the
+// session strategy never asks for), it gives an actor that only logs.
+func (s *System) produceSession() actor.Actor {
+	if a := s.spawning; a != nil {
+		s.spawning = nil
+		return a
+	}
+	return orphanSession{logger: s.logger}
+}
+
+// orphanSession stands in for a session actor produced outside a spawn.
+type orphanSession struct{ logger *slog.Logger }
+
+func (o orphanSession) Receive(ctx actor.Context) {
+	if _, ok := ctx.Message().(*actor.Started); ok {
+		o.logger.Error("phx: session actor produced outside a spawn", "session", ctx.Self().Id)
+	}
 }
 
 // Session returns the PID of the endpoint's session for topic, or nil.
