@@ -128,8 +128,8 @@ func (m *sessionMachine) channelClosed() {
 // touch buckets (E2); a payload that does not decode or a handler that
 // panics drops the event, is logged and counted, and nothing else changes (E3).
 func (m *sessionMachine) event(f *protocol.Frame) {
-	h, ok := m.cfg.Events[f.Event]
-	if !ok {
+	h := m.handler(f.Event)
+	if h == nil {
 		if m.cfg.Unhandled != nil {
 			_, _ = m.safeReduce(func() (any, error) { m.cfg.Unhandled(f.Event, f.Payload); return nil, nil })
 		}

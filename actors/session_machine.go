@@ -45,11 +45,12 @@ const (
 // timers and published snapshots through the port. It runs on the actor's
 // goroutine only.
 type sessionMachine struct {
-	cfg   SessionConfig
-	port  sessionPort
-	self  *actor.PID
-	stats *sessionCounters
-	inbox inGauge // inbound frames routed and not yet handled (read pump backpressure)
+	cfg    SessionConfig // Events nil when events holds them
+	events []namedEvent
+	port   sessionPort
+	self   *actor.PID
+	stats  *sessionCounters
+	inbox  inGauge // inbound frames routed and not yet handled (read pump backpressure)
 
 	snap    *Snapshot       // last published
 	d       *draft          // changes of the input being handled
@@ -81,12 +82,44 @@ type sessionMachine struct {
 
 func newSessionMachine(cfg SessionConfig, port sessionPort, stats *sessionCounters) *sessionMachine {
 	cfg = cfg.withDefaults()
-	return &sessionMachine{
-		cfg:   cfg,
+	m := &sessionMachine{
 		port:  port,
 		stats: stats,
 		snap:  initialSnapshot(cfg),
 	}
+	// A few handlers are kept in a slice: a small map costs ~250 bytes a
+	// session, a slice entry 24.
+	if len(cfg.Events) <= maxEventSlice {
+		for name, h := range cfg.Events {
+			if h != nil {
+				m.events = append(m.events, namedEvent{name: name, fn: h})
+			}
+		}
+		cfg.Events = nil
+	}
+	m.cfg = cfg
+	return m
+}
+
+// maxEventSlice: up to this many handlers are looked up in a slice.
+const maxEventSlice = 8
+
+type namedEvent struct {
+	name string
+	fn   EventFunc
+}
+
+// handler returns the event's reducer, or nil.
+func (m *sessionMachine) handler(event string) EventFunc {
+	if m.cfg.Events != nil {
+		return m.cfg.Events[event]
+	}
+	for i := range m.events {
+		if m.events[i].name == event {
+			return m.events[i].fn
+		}
+	}
+	return nil
 }
 
 // logger returns the logger with the session's topic (built only when

@@ -73,3 +73,28 @@ func TestSameWith(t *testing.T) {
 		}
 	}
 }
+
+func TestMachineEventHandlersSliceAndMap(t *testing.T) {
+	// spec: E1 — every declared handler is found by its event name, with
+	// few handlers (kept in a slice) and many (kept in the map).
+	for _, n := range []int{1, maxEventSlice, maxEventSlice + 3} {
+		events := map[string]EventFunc{}
+		for i := range n {
+			v := i
+			events["ev"+string(rune('a'+i))] = func(any, []byte, bool) (any, error) { return v, nil }
+		}
+		m := newSessionMachine(SessionConfig{Topic: "t", Events: events}, &fakePort{}, &sessionCounters{})
+		for i := range n {
+			h := m.handler("ev" + string(rune('a'+i)))
+			if h == nil {
+				t.Fatalf("%d handlers: ev%c not found", n, 'a'+i)
+			}
+			if v, _ := h(nil, nil, false); v != i {
+				t.Fatalf("%d handlers: ev%c gave %v", n, 'a'+i, v)
+			}
+		}
+		if m.handler("other") != nil {
+			t.Fatalf("%d handlers: an undeclared event has a handler", n)
+		}
+	}
+}
