@@ -27,19 +27,21 @@ func (j *joinPacer) reset() { *j = joinPacer{ticket: j.ticket} }
 // acquire takes a slot for pid (true), or queues it (false): it gets one
 // from a later release.
 func (j *joinPacer) acquire(pid *actor.PID, max int) bool {
-	if j.inflight == nil {
-		j.inflight = make(map[string]struct{})
-		j.waiting = make(map[string]uint64)
-	}
 	if _, ok := j.inflight[pid.Id]; ok {
 		return true
 	}
 	if len(j.inflight) < max {
+		if j.inflight == nil {
+			j.inflight = make(map[string]struct{})
+		}
 		j.inflight[pid.Id] = struct{}{}
 		return true
 	}
 	if _, ok := j.waiting[pid.Id]; ok {
 		return false
+	}
+	if j.waiting == nil {
+		j.waiting = make(map[string]uint64)
 	}
 	j.ticket++
 	j.waiting[pid.Id] = j.ticket
@@ -49,9 +51,6 @@ func (j *joinPacer) acquire(pid *actor.PID, max int) bool {
 
 // release frees pid's slot and returns the sessions that may join now.
 func (j *joinPacer) release(pid *actor.PID, max int) []*actor.PID {
-	if j.inflight == nil {
-		return nil
-	}
 	delete(j.inflight, pid.Id)
 	var next []*actor.PID
 	for j.head < len(j.queue) && len(j.inflight) < max {
@@ -73,16 +72,19 @@ func (j *joinPacer) release(pid *actor.PID, max int) []*actor.PID {
 func (j *joinPacer) forget(pid *actor.PID) {
 	delete(j.inflight, pid.Id)
 	delete(j.waiting, pid.Id)
-	if len(j.waiting) == 0 {
-		j.queue, j.head = j.queue[:0], 0
-	}
+	j.compact()
 }
 
-// compact lets the consumed head of the queue go once it is most of it.
+// compact lets the consumed head of the queue go once it is most of it,
+// and drops the maps and the queue once empty (maps never shrink: after
+// 100,000 paced joins the waiting map would keep its size for ever).
 func (j *joinPacer) compact() {
+	if len(j.inflight) == 0 {
+		j.inflight = nil
+	}
 	switch {
-	case j.head == len(j.queue):
-		j.queue, j.head = j.queue[:0], 0
+	case len(j.waiting) == 0:
+		j.waiting, j.queue, j.head = nil, nil, 0
 	case j.head > 1024 && j.head*2 > len(j.queue):
 		n := copy(j.queue, j.queue[j.head:])
 		clear(j.queue[n:])

@@ -52,6 +52,10 @@ func TestJoinPacerFIFO(t *testing.T) {
 	if got := j.release(p[3], 2); len(got) != 0 {
 		t.Fatalf("release with nobody waiting gave %v", ids(got))
 	}
+	j.release(p[4], 2)
+	if j.inflight != nil || j.waiting != nil || j.queue != nil {
+		t.Fatal("an idle pacer keeps its maps or queue")
+	}
 }
 
 func TestJoinPacerForget(t *testing.T) {
