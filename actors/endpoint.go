@@ -42,7 +42,7 @@ func (ep *Endpoint) Place(topic string, avoid Link) (Link, error) {
 		av.full = true
 		if ep.topics[topic] == av {
 			delete(ep.topics, topic)
-			delete(av.placed, topic)
+			av.placed--
 		}
 	}
 	if c := ep.topics[topic]; c != nil {
@@ -50,7 +50,7 @@ func (ep *Endpoint) Place(topic string, avoid Link) (Link, error) {
 	}
 	var pick *socketCore
 	for _, c := range ep.slots {
-		if !c.full && len(c.placed) < ep.cfg.MaxChannelsPerSocket {
+		if !c.full && c.placed < ep.cfg.MaxChannelsPerSocket {
 			pick = c
 			break
 		}
@@ -62,7 +62,7 @@ func (ep *Endpoint) Place(topic string, avoid Link) (Link, error) {
 		}
 		pick = c
 	}
-	pick.placed[topic] = struct{}{}
+	pick.placed++
 	ep.topics[topic] = pick
 	return pick, nil
 }
@@ -75,12 +75,10 @@ func (ep *Endpoint) Release(topic string, l Link) {
 	}
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
-	if _, held := c.placed[topic]; held {
-		delete(c.placed, topic)
-		c.full = false
-	}
 	if ep.topics[topic] == c {
 		delete(ep.topics, topic)
+		c.placed--
+		c.full = false
 	}
 }
 
@@ -110,7 +108,7 @@ func (ep *Endpoint) Stats() EndpointStats {
 	slots := append([]*socketCore(nil), ep.slots...)
 	placed := make([]int, len(slots))
 	for i, c := range slots {
-		placed[i] = len(c.placed)
+		placed[i] = c.placed
 	}
 	ep.mu.Unlock()
 	st := EndpointStats{ID: ep.id, Sockets: make([]SocketStats, len(slots))}

@@ -28,7 +28,7 @@ type socketCore struct {
 	logs rateLimit // malformed-frame warnings
 
 	// Placement, guarded by the Endpoint's mutex.
-	placed map[string]struct{}
+	placed int  // topics placed on it (the endpoint's topics map says which)
 	full   bool // answered "too many channels joined"; cleared by a release
 
 	mu         sync.RWMutex
@@ -58,7 +58,6 @@ func newSocketCore(sys *System, id string, cfg EndpointConfig) *socketCore {
 		sys:    sys,
 		id:     id,
 		cfg:    cfg,
-		placed: make(map[string]struct{}),
 		routes: make(map[string]route),
 		conns:  make(map[*wsConn]struct{}),
 		status: messages.SocketConnecting,
