@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -15,13 +16,13 @@ const declareWait = 5 * time.Second
 // Session is the handle the typed facade holds of one session actor: its
 // PID, its Store, and the ways to talk to it. Safe for concurrent use.
 type Session struct {
-	sys   *System
+	port  actorPort // by value: one allocation for both
 	pid   *actor.PID
 	store *Store
-	topic string
 
-	doneOnce sync.Once
-	done     chan struct{} // closed when the actor has stopped
+	mu     sync.Mutex
+	isDone atomic.Bool
+	done   atomic.Pointer[chan struct{}] // made by the first Done; closed when the actor has stopped
 }
 
 // StartSession validates cfg and spawns the session actor for cfg.Topic on
@@ -34,8 +35,8 @@ func StartSession(sys *System, ep *Endpoint, cfg SessionConfig) (*Session, error
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Session{sys: sys, topic: cfg.Topic, done: make(chan struct{})}
-	port := &actorPort{sys: sys, ep: ep, topic: cfg.Topic}
+	s := &Session{port: actorPort{sys: sys, ep: ep, topic: cfg.Topic}}
+	port := &s.port
 	m := newSessionMachine(cfg, port, nil)
 	s.store = NewStore(m.snap, cfg.Logger)
 	m.stats = &s.store.stats
@@ -52,31 +53,46 @@ func StartSession(sys *System, ep *Endpoint, cfg SessionConfig) (*Session, error
 }
 
 // Topic is the session's topic.
-func (s *Session) Topic() string { return s.topic }
+func (s *Session) Topic() string { return s.port.topic }
 
 // Store holds the session's states and subscribers.
 func (s *Session) Store() *Store { return s.store }
 
-// Done is closed once the session actor has stopped (after Shutdown or Close).
-func (s *Session) Done() <-chan struct{} { return s.done }
+// Done is closed once the session actor has stopped (after Shutdown or
+// Close). The channel is made by the first call (an idle session holds none).
+func (s *Session) Done() <-chan struct{} {
+	if ch := s.done.Load(); ch != nil {
+		return *ch
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch := s.done.Load(); ch != nil {
+		return *ch
+	}
+	ch := make(chan struct{})
+	if s.isDone.Load() {
+		close(ch)
+	}
+	s.done.Store(&ch)
+	return ch
+}
+
+// Stopped reports whether the session actor has stopped (Done is closed).
+func (s *Session) Stopped() bool { return s.isDone.Load() }
 
 // Send delivers msg to the session (Mount, Unmount, *CallRequest, *CancelCall).
-func (s *Session) Send(msg any) { s.sys.as.Root.Send(s.pid, msg) }
+func (s *Session) Send(msg any) { s.port.sys.as.Root.Send(s.pid, msg) }
 
 // Declare adds an action's bucket and returns once it is in the state
 // (SPEC S3).
 func (s *Session) Declare(def *ActionDef) error {
-	select {
-	case <-s.done:
+	if s.Stopped() {
 		return messages.ErrClosed
-	default:
 	}
-	res, err := s.sys.as.Root.RequestFuture(s.pid, &DeclareAction{Def: def}, declareWait).Result()
+	res, err := s.port.sys.as.Root.RequestFuture(s.pid, &DeclareAction{Def: def}, declareWait).Result()
 	if err != nil {
-		select {
-		case <-s.done:
+		if s.Stopped() {
 			return messages.ErrClosed
-		default:
 		}
 		return err
 	}
@@ -86,7 +102,15 @@ func (s *Session) Declare(def *ActionDef) error {
 	return nil
 }
 
-func (s *Session) stopped() { s.doneOnce.Do(func() { close(s.done) }) }
+func (s *Session) stopped() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.isDone.Swap(true) {
+		if ch := s.done.Load(); ch != nil {
+			close(*ch)
+		}
+	}
+}
 
 // sessionActor runs a sessionMachine in protoactor: every message goes
 // through the machine; it never blocks.

@@ -98,3 +98,30 @@ func TestMachineEventHandlersSliceAndMap(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionDoneMadeOnDemand(t *testing.T) {
+	// spec: K9 — Done is closed once the session stopped, whether it was
+	// asked for before or after; an idle session holds no channel.
+	before := &Session{}
+	if before.done.Load() != nil {
+		t.Fatal("a new session holds a done channel")
+	}
+	ch := before.Done()
+	if before.Stopped() {
+		t.Fatal("stopped before stopping")
+	}
+	before.stopped()
+	after := &Session{}
+	after.stopped()
+	for _, c := range []<-chan struct{}{ch, after.Done()} {
+		select {
+		case <-c:
+		default:
+			t.Fatal("Done not closed after the session stopped")
+		}
+	}
+	if !before.Stopped() || !after.Stopped() {
+		t.Fatal("Stopped is false after the session stopped")
+	}
+	before.stopped() // a second stop is harmless
+}

@@ -37,12 +37,10 @@ func NewSession[T any](ep *Endpoint, cfg Config[T]) (*Session[T], error) {
 	defer newSessionMu.Unlock()
 	if v, ok := ep.sessions.Load(cfg.Topic); ok {
 		if s, ok := v.(*Session[T]); ok {
-			select {
-			case <-s.inner.Done():
+			if s.inner.Stopped() {
 				return nil, ErrClosed
-			default:
-				return s, nil
 			}
+			return s, nil
 		}
 		return nil, fmt.Errorf("%w: topic %q holds another value type (%s, not %T)",
 			ErrSessionExists, cfg.Topic, v.(interface{ valueType() string }).valueType(), *new(T))
@@ -96,13 +94,11 @@ func (s *Session[T]) Stats() SessionStats {
 
 // send delivers msg to the session actor unless it has stopped.
 func (s *Session[T]) send(msg any) bool {
-	select {
-	case <-s.inner.Done():
+	if s.inner.Stopped() {
 		return false
-	default:
-		s.inner.Send(msg)
-		return true
 	}
+	s.inner.Send(msg)
+	return true
 }
 
 // mountMsg and unmountMsg are shared: the messages carry no data.
