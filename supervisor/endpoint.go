@@ -1,8 +1,6 @@
 package supervisor
 
 import (
-	"sync"
-
 	"github.com/rvct/phoenix/actors"
 )
 
@@ -11,8 +9,9 @@ import (
 type Endpoint struct {
 	inner *actors.Endpoint
 	sup   *Supervisor
-	// sessions maps topic -> the typed *Session[T]; owned by session.go.
-	sessions sync.Map
+	// sessions maps topic -> the typed *Session[T]; owned by session.go,
+	// guarded by newSessionMu (a plain map: a sync.Map entry costs twice).
+	sessions map[string]any
 }
 
 // Endpoint returns a new pool of sockets to url, e.g.

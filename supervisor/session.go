@@ -35,7 +35,7 @@ func NewSession[T any](ep *Endpoint, cfg Config[T]) (*Session[T], error) {
 	}
 	newSessionMu.Lock()
 	defer newSessionMu.Unlock()
-	if v, ok := ep.sessions.Load(cfg.Topic); ok {
+	if v, ok := ep.sessions[cfg.Topic]; ok {
 		if s, ok := v.(*Session[T]); ok {
 			if s.inner.Stopped() {
 				return nil, ErrClosed
@@ -52,7 +52,10 @@ func NewSession[T any](ep *Endpoint, cfg Config[T]) (*Session[T], error) {
 		return nil, err
 	}
 	s := &Session[T]{ep: ep, inner: inner}
-	ep.sessions.Store(cfg.Topic, s)
+	if ep.sessions == nil {
+		ep.sessions = make(map[string]any)
+	}
+	ep.sessions[cfg.Topic] = s
 	return s, nil
 }
 
