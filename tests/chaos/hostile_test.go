@@ -211,7 +211,8 @@ func TestHostileReadLimit(t *testing.T) {
 func TestHostileMode(t *testing.T) {
 	const sessions = 150
 	synctest.Test(t, func(t *testing.T) {
-		e := newPipeEnv(t, pipeOpts{})
+		logs := &logBuffer{}
+		e := newPipeEnv(t, pipeOpts{sup: []supervisor.Option{supervisor.WithLogger(logs.logger())}})
 		f := newFleet(e, "mode", sessions)
 		if _, ok := f.waitReady(time.Second); !ok {
 			t.Fatal("sessions not ready")
@@ -259,6 +260,8 @@ func TestHostileMode(t *testing.T) {
 		if got.connects != 0 || got.disconnects != 0 {
 			t.Errorf("connections dropped: connects +%d, disconnects +%d", got.connects, got.disconnects)
 		}
+		t.Logf("log lines: %d malformed-frame warnings (rate-limited), %d \"event dropped\", %d \"reply dropped\" (one per frame)",
+			logs.count("dropped a malformed frame"), logs.count("event dropped"), logs.count("reply dropped"))
 		for _, s := range f.sessions {
 			if st := s.State(); st.Status != supervisor.Ready || st.Value.Events == 0 || st.Value.Events != st.Value.Last {
 				t.Errorf("%s: %v %+v: ticks lost", s.Topic(), st.Status, st.Value)
