@@ -27,7 +27,9 @@ const maxKeptReadBuf = 64 << 10
 var errHeartbeatTimeout = errors.New("heartbeat timeout")
 
 // wsConn is one websocket connection of a socket: its bounded write queue,
-// its read pump and its write pump (the only goroutines it runs).
+// its read pump and its write pump (the only goroutines it runs). The read
+// pump runs for the connection's life; the write pump runs only while
+// frames or a close wait (an idle socket runs one goroutine).
 type wsConn struct {
 	core *socketCore
 	gen  uint64
@@ -39,17 +41,17 @@ type wsConn struct {
 	closed   bool // refuses new frames
 	drain    bool // graceful close: write the queue, then close 1000
 	closeReq *closeRequest
+	writing  bool // a write pump runs
+	dead     bool // fail ran: no write pump starts any more
 
-	wake   chan struct{} // a frame or a request is waiting (capacity 1)
 	inWake chan struct{} // the read pump may read again (capacity 1; see inGauge)
 
 	failMu     sync.Mutex
 	failErr    error
 	failed     chan struct{} // closed by fail: the connection is over
 	readerDone chan struct{}
-	writerDone chan struct{}
-	pumps      atomic.Int32  // pumps still running
-	done       chan struct{} // both pumps ended
+	pumps      atomic.Int32  // pumps running (the read pump, the write pump while it runs)
+	done       chan struct{} // the read pump and the last write pump ended
 }
 
 type closeRequest struct {
@@ -68,11 +70,9 @@ type outFrame struct {
 func newWsConn(core *socketCore, gen uint64, ws *websocket.Conn, bc *bufConn) *wsConn {
 	c := &wsConn{
 		core: core, gen: gen, ws: ws, bc: bc,
-		wake:       make(chan struct{}, 1),
 		inWake:     make(chan struct{}, 1),
 		failed:     make(chan struct{}),
 		readerDone: make(chan struct{}),
-		writerDone: make(chan struct{}),
 		done:       make(chan struct{}),
 	}
 	ws.SetReadLimit(core.cfg.ReadLimit)
@@ -98,20 +98,35 @@ func newWsConn(core *socketCore, gen uint64, ws *websocket.Conn, bc *bufConn) *w
 	return c
 }
 
-// start runs the pumps; false when the System refused (it is stopping).
+// start runs the read pump; false when the System refused (it is stopping).
 func (c *wsConn) start() bool {
-	c.pumps.Store(2)
-	if !c.core.sys.goTracked(c.writeLoop) {
-		c.core.connDone(c)
-		close(c.done)
-		return false
-	}
+	c.pumps.Store(1)
 	if !c.core.sys.goTracked(c.readLoop) {
 		c.fail(messages.ErrClosed)
 		c.pumpExited() // the reader never ran
 		return false
 	}
 	return true
+}
+
+// wantWriter marks the write pump running and reports whether the caller
+// must start it (c.qmu is held). None starts once the connection failed.
+func (c *wsConn) wantWriter() bool {
+	if c.writing || c.dead {
+		return false
+	}
+	c.writing = true
+	c.pumps.Add(1) // before the read pump can end: done waits for this one
+	return true
+}
+
+// startWriter runs the write pump that wantWriter asked for.
+func (c *wsConn) startWriter() {
+	if !c.core.sys.goTracked(c.writeLoop) { // the System stopped
+		c.fail(messages.ErrClosed)
+		c.failQueued()
+		c.pumpExited()
+	}
 }
 
 // pumpExited is called by each pump as it ends; the last one closes done.
@@ -144,16 +159,12 @@ func (c *wsConn) enqueue(f *protocol.Frame, from *actor.PID) error {
 		return messages.ErrWriteQueueFull
 	}
 	c.queue = append(c.queue, outFrame{buf: bp, binary: binary, ref: f.Ref, from: from})
+	start := c.wantWriter()
 	c.qmu.Unlock()
-	c.signal()
-	return nil
-}
-
-func (c *wsConn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	if start {
+		c.startWriter()
 	}
+	return nil
 }
 
 // fail ends the connection: the first reason wins, the socket is closed
@@ -174,6 +185,7 @@ func (c *wsConn) fail(err error) {
 	c.failMu.Unlock()
 	c.qmu.Lock()
 	c.closed = true
+	c.dead = true // a running write pump sees failed and fails what is queued
 	c.qmu.Unlock()
 	_ = c.bc.Close()
 	c.core.sys.as.Root.Send(c.core.pid, &connEnded{gen: c.gen, err: reason})
@@ -202,8 +214,11 @@ func (c *wsConn) abort(err error, code int, text string) {
 	c.qmu.Lock()
 	c.closed = true
 	c.closeReq = &closeRequest{code: code, text: text}
+	start := c.wantWriter()
 	c.qmu.Unlock()
-	c.signal()
+	if start {
+		c.startWriter()
+	}
 	// A writer stuck on a dead network gets its write deadline now.
 	_ = c.bc.SetWriteDeadline(time.Now().Add(closeGrace))
 }
@@ -215,8 +230,11 @@ func (c *wsConn) closeGracefully() {
 	c.qmu.Lock()
 	c.closed = true
 	c.drain = true
+	start := c.wantWriter()
 	c.qmu.Unlock()
-	c.signal()
+	if start {
+		c.startWriter()
+	}
 }
 
 // readLoop is the read pump: read, decode once, route (SPEC K5, W6).
@@ -289,17 +307,17 @@ func readError(err error) error {
 }
 
 // writeLoop is the write pump: it drains the queue in batches, each batch
-// written into one buffer and flushed with one write (coalescing).
+// written into one buffer and flushed with one write (coalescing), and ends
+// when the queue is empty (enqueue starts the next one).
 func (c *wsConn) writeLoop() {
 	defer c.pumpExited()
-	defer close(c.writerDone)
 	var spare []outFrame
 	for {
 		select {
-		case <-c.wake:
 		case <-c.failed:
-			c.failQueued(spare)
+			c.failQueued()
 			return
+		default:
 		}
 		// Coalescing: let the goroutines that are ready to run (sessions,
 		// callers) queue their frames too before this batch is taken, so a
@@ -309,19 +327,25 @@ func (c *wsConn) writeLoop() {
 		batch := c.queue
 		c.queue, spare = spare[:0], nil // the two arrays swap roles
 		drain, req := c.drain, c.closeReq
+		if len(batch) == 0 && !drain && req == nil {
+			c.writing = false
+			c.queue = nil // idle: no array held
+			c.qmu.Unlock()
+			return
+		}
 		c.qmu.Unlock()
 
 		if req != nil {
 			c.failFrames(batch)
 			c.writeClose(req.code, req.text)
 			c.fail(nil)
-			c.failQueued(nil)
+			c.failQueued()
 			return
 		}
 		if len(batch) > 0 {
 			if err := c.writeBatch(batch); err != nil {
 				c.fail(&messages.ConnectionError{Op: "write", Err: err})
-				c.failQueued(nil)
+				c.failQueued()
 				return
 			}
 		}
@@ -331,7 +355,6 @@ func (c *wsConn) writeLoop() {
 			more := len(c.queue) > 0
 			c.qmu.Unlock()
 			if more {
-				c.signal()
 				continue
 			}
 			c.writeClose(websocket.CloseNormalClosure, "")
@@ -384,14 +407,13 @@ func (c *wsConn) writeClose(code int, text string) {
 }
 
 // failQueued reports every frame still queued as failed.
-func (c *wsConn) failQueued(spare []outFrame) {
+func (c *wsConn) failQueued() {
 	c.qmu.Lock()
 	c.closed = true
 	rest := c.queue
 	c.queue = nil
 	c.qmu.Unlock()
 	c.failFrames(rest)
-	_ = spare
 }
 
 // failFrames tells the pushers of frames that were never written.
