@@ -38,12 +38,15 @@ type bufConn struct {
 	mu  sync.Mutex
 	buf *[]byte
 	on  bool
+
+	rd readState // the read pump's (see socket_read.go)
 }
 
 func (b *bufConn) enable() {
 	b.mu.Lock()
 	b.on = true
 	b.mu.Unlock()
+	b.enableReads()
 }
 
 // Write buffers p (or writes it through before enable).

@@ -241,13 +241,28 @@ func (c *wsConn) closeGracefully() {
 func (c *wsConn) readLoop() {
 	defer c.pumpExited()
 	defer close(c.readerDone)
+	defer c.bc.releaseReads()
 	core := c.core
 	binaryOK := core.cfg.Serializer == protocol.V2
-	var buf []byte
+	var bp *[]byte // the message buffer, pooled while the connection is idle
+	defer func() {
+		if bp != nil {
+			putMsgBuf(bp)
+		}
+	}()
 	for {
+		if bp != nil && !c.bc.buffered() { // the next read may block: hold no buffer
+			putMsgBuf(bp)
+			bp = nil
+		}
 		mt, r, err := c.ws.NextReader()
+		if bp == nil {
+			bp = getMsgBuf()
+		}
+		buf := (*bp)[:0]
 		if err == nil {
-			buf, err = readAll(r, buf[:0])
+			buf, err = readAll(r, buf)
+			*bp = buf
 		}
 		if err != nil {
 			// gorilla may have answered with a close frame (1009 on the
@@ -271,7 +286,8 @@ func (c *wsConn) readLoop() {
 			g.wait(c.inWake, c.failed)
 		}
 		if cap(buf) > maxKeptReadBuf {
-			buf = nil
+			putMsgBuf(bp) // dropped: too large to keep
+			bp = nil
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 // Gorilla buffer sizes: the read buffer is per connection (idle cost), the
 // write buffer comes from a pool only while a message is being written.
 const (
-	readBufferSize  = 2048
+	readBufferSize  = gorillaReadBuf
 	writeBufferSize = 16 << 10
 )
 
