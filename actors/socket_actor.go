@@ -142,7 +142,7 @@ func (a *socketActor) open(ctx actor.Context, ws *websocket.Conn, bc *bufConn) {
 	gen := c.gen
 	cn := newWsConn(c, gen, ws, bc)
 	c.tries = 0
-	c.conns[cn] = struct{}{}
+	c.conns = append(c.conns, cn)
 	c.joins.reset()
 	c.mu.Unlock()
 	if !cn.start() {

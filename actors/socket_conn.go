@@ -44,14 +44,13 @@ type wsConn struct {
 	writing  bool // a write pump runs
 	dead     bool // fail ran: no write pump starts any more
 
-	inWake chan struct{} // the read pump may read again (capacity 1; see inGauge)
+	inWake chan struct{} // the read pump may read again (capacity 1; see inGauge); made by its first wait
 
-	failMu     sync.Mutex
-	failErr    error
-	failed     chan struct{} // closed by fail: the connection is over
-	readerDone chan struct{}
-	pumps      atomic.Int32  // pumps running (the read pump, the write pump while it runs)
-	done       chan struct{} // the read pump and the last write pump ended
+	failMu  sync.Mutex
+	failErr error
+	failed  chan struct{} // closed by fail: the connection is over
+	pumps   atomic.Int32  // pumps running (the read pump, the write pump while it runs)
+	done    chan struct{} // the read pump and the last write pump ended
 }
 
 type closeRequest struct {
@@ -70,10 +69,8 @@ type outFrame struct {
 func newWsConn(core *socketCore, gen uint64, ws *websocket.Conn, bc *bufConn) *wsConn {
 	c := &wsConn{
 		core: core, gen: gen, ws: ws, bc: bc,
-		inWake:     make(chan struct{}, 1),
-		failed:     make(chan struct{}),
-		readerDone: make(chan struct{}),
-		done:       make(chan struct{}),
+		failed: make(chan struct{}),
+		done:   make(chan struct{}),
 	}
 	ws.SetReadLimit(core.cfg.ReadLimit)
 	// Control frames the read side answers go out at once, not after the
@@ -240,7 +237,6 @@ func (c *wsConn) closeGracefully() {
 // readLoop is the read pump: read, decode once, route (SPEC K5, W6).
 func (c *wsConn) readLoop() {
 	defer c.pumpExited()
-	defer close(c.readerDone)
 	defer c.bc.releaseReads()
 	core := c.core
 	binaryOK := core.cfg.Serializer == protocol.V2
@@ -283,6 +279,9 @@ func (c *wsConn) readLoop() {
 		if err != nil {
 			core.malformed(err, len(buf))
 		} else if g := core.route(c.gen, &f); g != nil {
+			if c.inWake == nil {
+				c.inWake = make(chan struct{}, 1)
+			}
 			g.wait(c.inWake, c.failed)
 		}
 		if cap(buf) > maxKeptReadBuf {
@@ -376,8 +375,7 @@ func (c *wsConn) writeLoop() {
 			c.writeClose(websocket.CloseNormalClosure, "")
 			t := time.NewTimer(closeGrace)
 			select {
-			case <-c.readerDone:
-			case <-c.failed:
+			case <-c.failed: // the read pump ends on the server's close (it fails the connection first)
 			case <-t.C:
 			}
 			t.Stop()

@@ -38,9 +38,9 @@ type socketCore struct {
 	tries      int    // failed connects since the last success
 	attempt    uint64 // id of the last dial started
 	dialCancel context.CancelFunc
-	closing    bool                 // Shutdown or Close began: no reconnect
-	closeConn  *wsConn              // the connection closed by beginClose
-	conns      map[*wsConn]struct{} // connections whose pumps still run
+	closing    bool      // Shutdown or Close began: no reconnect
+	closeConn  *wsConn   // the connection closed by beginClose
+	conns      []*wsConn // connections whose pumps still run (rarely more than one)
 	joins      joinPacer
 }
 
@@ -59,7 +59,6 @@ func newSocketCore(sys *System, id string, cfg EndpointConfig) *socketCore {
 		id:     id,
 		cfg:    cfg,
 		routes: make(map[string]route),
-		conns:  make(map[*wsConn]struct{}),
 		status: messages.SocketConnecting,
 		logs:   rateLimit{period: time.Second},
 	}
@@ -296,10 +295,7 @@ func (c *socketCore) abortAll() {
 	if c.dialCancel != nil {
 		c.dialCancel()
 	}
-	conns := make([]*wsConn, 0, len(c.conns))
-	for cn := range c.conns {
-		conns = append(conns, cn)
-	}
+	conns := append([]*wsConn(nil), c.conns...)
 	c.mu.Unlock()
 	for _, cn := range conns {
 		cn.fail(messages.ErrClosed)
@@ -309,6 +305,14 @@ func (c *socketCore) abortAll() {
 // connDone forgets a connection whose pumps have ended.
 func (c *socketCore) connDone(cn *wsConn) {
 	c.mu.Lock()
-	delete(c.conns, cn)
+	for i, x := range c.conns {
+		if x == cn {
+			c.conns = append(c.conns[:i:i], c.conns[i+1:]...)
+			break
+		}
+	}
+	if len(c.conns) == 0 {
+		c.conns = nil
+	}
 	c.mu.Unlock()
 }
