@@ -241,6 +241,7 @@ func (c *wsConn) readLoop() {
 	core := c.core
 	binaryOK := core.cfg.Serializer == protocol.V2
 	var bp *[]byte // the message buffer, pooled while the connection is idle
+	var rcache routeCache
 	defer func() {
 		if bp != nil {
 			putMsgBuf(bp)
@@ -278,7 +279,7 @@ func (c *wsConn) readLoop() {
 		}
 		if err != nil {
 			core.malformed(err, len(buf))
-		} else if g := core.route(c.gen, &f); g != nil {
+		} else if g := core.route(c.gen, &f, &rcache); g != nil {
 			if c.inWake == nil {
 				c.inWake = make(chan struct{}, 1)
 			}

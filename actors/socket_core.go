@@ -33,6 +33,7 @@ type socketCore struct {
 
 	mu         sync.RWMutex
 	routes     map[string]route // topic -> owning session
+	routesVer  atomic.Uint64    // bumped by every change of routes (under mu)
 	status     messages.SocketStatus
 	gen        uint64 // generation of the last connection opened
 	tries      int    // failed connects since the last success
@@ -83,6 +84,7 @@ func (c *socketCore) Attach(topic string, session *actor.PID) uint64 {
 		r = route{pid: session}
 	}
 	c.routes[topic] = r
+	c.routesVer.Add(1)
 	if cn := c.live.Load(); cn != nil {
 		return cn.gen
 	}
@@ -101,6 +103,7 @@ func (c *socketCore) attachGauged(topic string, session *actor.PID, g *inGauge) 
 	r.g = g
 	g.closed.Store(false)
 	c.routes[topic] = r
+	c.routesVer.Add(1)
 	if cn := c.live.Load(); cn != nil {
 		return cn.gen
 	}
@@ -112,6 +115,7 @@ func (c *socketCore) Detach(topic string, session *actor.PID) {
 	c.mu.Lock()
 	if r, ok := c.routes[topic]; ok && r.pid.Equal(session) {
 		delete(c.routes, topic)
+		c.routesVer.Add(1)
 		if r.g != nil {
 			r.g.close()
 		}
@@ -132,6 +136,7 @@ func (c *socketCore) SetJoinRef(topic, joinRef string) {
 	if r, ok := c.routes[topic]; ok {
 		r.joinRef = joinRef
 		c.routes[topic] = r
+		c.routesVer.Add(1)
 	}
 }
 
@@ -177,7 +182,7 @@ func (c *socketCore) ReleaseJoin(gen uint64, session *actor.PID) {
 // alias the read buffer: it is copied once for delivery. It returns the
 // gauge of the session delivered to, if it has one, for the read pump to
 // wait on.
-func (c *socketCore) route(gen uint64, f *protocol.Frame) *inGauge {
+func (c *socketCore) route(gen uint64, f *protocol.Frame, rc *routeCache) *inGauge {
 	if f.Topic == protocol.TopicPhoenix {
 		if f.Event == protocol.EventReply && f.Ref != "" {
 			c.sys.as.Root.Send(c.pid, &hbReply{gen: gen, ref: f.Ref, at: time.Now()})
@@ -186,9 +191,7 @@ func (c *socketCore) route(gen uint64, f *protocol.Frame) *inGauge {
 		c.ctr.droppedUnknown.Add(1)
 		return nil
 	}
-	c.mu.RLock()
-	r, ok := c.routes[f.Topic]
-	c.mu.RUnlock()
+	r, ok := rc.lookup(c, f.Topic)
 	if !ok {
 		c.ctr.droppedUnknown.Add(1)
 		return nil
@@ -205,6 +208,30 @@ func (c *socketCore) route(gen uint64, f *protocol.Frame) *inGauge {
 	r.g.n.Add(1)
 	c.sys.as.Root.Send(r.pid, &inbound{FrameIn: messages.FrameIn{Gen: gen, Frame: *f}, g: r.g})
 	return r.g
+}
+
+// routeCache is a read pump's last route: a flood on one topic skips the
+// lock and the map (a cache miss with 100,000 routes). Any change of the
+// routes invalidates it.
+type routeCache struct {
+	topic string
+	r     route
+	ver   uint64
+}
+
+func (rc *routeCache) lookup(c *socketCore, topic string) (route, bool) {
+	v := c.routesVer.Load()
+	if rc.ver == v && rc.topic == topic && rc.r.pid != nil {
+		return rc.r, true
+	}
+	c.mu.RLock()
+	r, ok := c.routes[topic]
+	v = c.routesVer.Load()
+	c.mu.RUnlock()
+	if ok {
+		*rc = routeCache{topic: topic, r: r, ver: v}
+	}
+	return r, ok
 }
 
 // malformed counts and logs (rate-limited) an inbound frame that did not
@@ -316,3 +343,6 @@ func (c *socketCore) connDone(cn *wsConn) {
 	}
 	c.mu.Unlock()
 }
+
+// DroppedUnknownRef counts a reply a session could not match (Link).
+func (c *socketCore) DroppedUnknownRef() { c.ctr.droppedUnknownRef.Add(1) }

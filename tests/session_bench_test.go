@@ -177,7 +177,11 @@ func TestHelperServerProcess(t *testing.T) {
 	if os.Getenv("PHX_HELPER_SERVER") != "1" {
 		t.Skip("helper process for benchmarks")
 	}
-	srv := phxtest.NewServer(phxtest.WithDemoApp(), phxtest.WithIdleTimeout(0))
+	opts := []phxtest.Option{phxtest.WithDemoApp(), phxtest.WithIdleTimeout(0)}
+	if n, err := strconv.Atoi(os.Getenv("PHX_HELPER_MAX_CHANNELS")); err == nil {
+		opts = append(opts, phxtest.WithMaxChannels(n))
+	}
+	srv := phxtest.NewServer(opts...)
 	fmt.Println("URL " + srv.URL())
 	_, _ = bufio.NewReader(os.Stdin).ReadByte() // until the parent closes stdin
 	srv.Close()
