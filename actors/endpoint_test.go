@@ -23,12 +23,13 @@ func TestEndpointConfigValidation(t *testing.T) {
 		{URL: "ws://x/socket", MaxJoinsInFlight: -1},
 		{URL: "ws://x/socket", Serializer: 7},
 	}
+	bad = append(bad, EndpointConfig{URL: "https://user:pw@example.com/socket"}) // user info: refused, not retried forever
 	for _, c := range bad {
 		if _, err := sys.NewEndpoint(c); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("NewEndpoint(%+v) = %v, want ErrInvalidConfig", c, err)
 		}
 	}
-	ep, err := sys.NewEndpoint(EndpointConfig{URL: "https://user:pw@example.com/socket?token=secret"})
+	ep, err := sys.NewEndpoint(EndpointConfig{URL: "https://example.com/socket?token=secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func TestEndpointConfigValidation(t *testing.T) {
 	if ep.ID() != "https://example.com/socket?%E2%80%A6" && ep.ID() != "https://example.com/socket?…" {
 		t.Fatalf("endpoint id %q leaks or misses the redaction", ep.ID())
 	}
-	ep2, _ := sys.NewEndpoint(EndpointConfig{URL: "https://user:pw@example.com/socket?token=secret"})
+	ep2, _ := sys.NewEndpoint(EndpointConfig{URL: "https://example.com/socket?token=secret"})
 	if ep2.ID() == ep.ID() {
 		t.Fatalf("two endpoints share id %q", ep.ID())
 	}

@@ -40,4 +40,8 @@ type Link interface {
 	// ReleaseJoin ends a join that AcquireJoin (or a JoinPermit) allowed,
 	// once it is answered, timed out or abandoned.
 	ReleaseJoin(gen uint64, session *actor.PID)
+	// DroppedUnknownRef counts a reply the session could not match: a ref
+	// it never sent or already settled, or a reply that does not parse.
+	// Every dropped inbound frame shows in the socket's counters.
+	DroppedUnknownRef()
 }

@@ -14,19 +14,23 @@ import (
 // fakeLink stands in for a socket in the machine's unit tests: it records
 // what the session does to its socket. (Integration tests use real sockets.)
 type fakeLink struct {
-	id       string
-	live     uint64 // generation of the live connection, 0 when none
-	refs     protocol.Refs
-	sent     []protocol.Frame
-	joinRef  string
-	attached bool
-	sendErr  error
-	maxJoins int // 0 = unlimited
-	joining  int // permits held
-	waiting  int // AcquireJoin answered false
+	unknownRefs int
+	id          string
+	live        uint64 // generation of the live connection, 0 when none
+	refs        protocol.Refs
+	sent        []protocol.Frame
+	joinRef     string
+	attached    bool
+	sendErr     error
+	maxJoins    int // 0 = unlimited
+	joining     int // permits held
+	waiting     int // AcquireJoin answered false
 }
 
 func (l *fakeLink) ID() string { return l.id }
+
+// DroppedUnknownRef counts unmatched replies.
+func (l *fakeLink) DroppedUnknownRef() { l.unknownRefs++ }
 func (l *fakeLink) Attach(topic string, _ *actor.PID) uint64 {
 	l.attached = true
 	return l.live

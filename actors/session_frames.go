@@ -48,6 +48,8 @@ func (m *sessionMachine) reply(f *protocol.Frame) {
 		if req, ok := m.inflight[f.Ref]; ok {
 			delete(m.inflight, f.Ref)
 			m.endCall(req, CallResult{Outcome: CallFailed, Err: err}, false)
+		} else {
+			m.droppedReply()
 		}
 		return
 	}
@@ -62,12 +64,17 @@ func (m *sessionMachine) reply(f *protocol.Frame) {
 			if m.phase == phaseJoined {
 				m.channelError(protocol.ReasonUnmatchedTopic)
 			}
+			return
 		}
+		m.droppedReply()
 		return
 	}
 	req, ok := m.inflight[f.Ref]
 	if !ok {
-		return // a cast, a leave, or a call already settled
+		// A cast's or leave's reply, a call already settled (timed out), or
+		// a ref this session never sent: dropped, and counted.
+		m.droppedReply()
+		return
 	}
 	delete(m.inflight, f.Ref)
 	if reply.OK() {
@@ -185,4 +192,12 @@ func cloneBytes(b []byte) []byte {
 		return nil
 	}
 	return append([]byte(nil), b...)
+}
+
+// droppedReply counts a reply nobody waits for on the socket's
+// DroppedUnknownRef counter.
+func (m *sessionMachine) droppedReply() {
+	if m.link != nil {
+		m.link.DroppedUnknownRef()
+	}
 }

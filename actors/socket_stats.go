@@ -23,7 +23,7 @@ type SocketStats struct {
 	DroppedUnknownTopic uint64 // inbound frames for a topic with no session (SPEC K5)
 	DroppedStaleJoinRef uint64 // inbound frames of an older join of the topic (SPEC K5)
 	DroppedMalformed    uint64 // inbound frames that did not decode (SPEC W6)
-	DroppedUnknownRef   uint64 // heartbeat-topic replies to no pending heartbeat
+	DroppedUnknownRef   uint64 // replies to no pending heartbeat, call or join (or unparseable replies)
 	QueueFull           uint64 // pushes refused because the write queue was full (SPEC K7)
 	PushesFailed        uint64 // queued frames never written: the connection died first
 

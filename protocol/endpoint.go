@@ -12,6 +12,8 @@ import (
 // URL the client dials: ws(s)://host/socket/websocket?<params>&vsn=<vsn>.
 // http and https map to ws and wss. Params already in the URL's query are
 // kept; params and vsn replace any of the same name. An empty vsn means 2.0.0.
+// A URL with user info (user:password@) is refused: a websocket handshake
+// cannot carry it.
 func EndpointURL(socketURL string, params url.Values, vsn string) (string, error) {
 	u, err := url.Parse(socketURL)
 	if err != nil {
@@ -32,6 +34,12 @@ func EndpointURL(socketURL string, params url.Values, vsn string) (string, error
 	}
 	if u.Hostname() == "" {
 		return "", fmt.Errorf("%w: %q: no host", ErrBadEndpoint, redactURL(socketURL))
+	}
+	if u.User != nil {
+		// A websocket handshake cannot carry URL credentials (gorilla refuses
+		// such URLs at every dial): say so now rather than retry forever.
+		return "", fmt.Errorf("%w: %q: user info in the URL is not supported; pass credentials as params, an auth token or a header",
+			ErrBadEndpoint, redactURL(socketURL))
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {

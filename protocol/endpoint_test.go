@@ -59,6 +59,7 @@ func TestEndpointURLBad(t *testing.T) {
 		"ws:///socket?token=SECRET", "ws://:4000/socket?token=SECRET", "ws://h:bad port/socket?token=SECRET",
 		"ws://h/socket?token=SECRET%zz", "ws://h/socket?token=SECRET;x=1", "ws://h/%zz?token=SECRET",
 		"ws://user:SECRET@h:x/socket", "ws://h\x7f/socket?token=SECRET",
+		"wss://user:SECRET@h/socket", // user info: a handshake cannot carry it
 	} {
 		got, err := EndpointURL(in, nil, "")
 		if !errors.Is(err, ErrBadEndpoint) || got != "" {
