@@ -3,6 +3,7 @@ package actors
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/rvct/phoenix/messages"
 	"github.com/rvct/phoenix/protocol"
@@ -44,7 +45,7 @@ func (m *sessionMachine) reply(f *protocol.Frame) {
 	}
 	reply, err := f.Reply()
 	if err != nil {
-		m.logger().Warn("phx: reply dropped", "ref", f.Ref, "err", err)
+		m.warnDropped("phx: reply dropped", "ref", f.Ref, "err", err)
 		if req, ok := m.inflight[f.Ref]; ok {
 			delete(m.inflight, f.Ref)
 			m.endCall(req, CallResult{Outcome: CallFailed, Err: err}, false)
@@ -146,7 +147,7 @@ func (m *sessionMachine) event(f *protocol.Frame) {
 	next, err := m.safeReduce(func() (any, error) { return h(cur, f.Payload, f.Binary) })
 	if err != nil {
 		m.stats.eventsDropped.Add(1)
-		m.logger().Warn("phx: event dropped", "event", f.Event, "err", err)
+		m.warnDropped("phx: event dropped", "event", f.Event, "err", err)
 		return
 	}
 	m.stats.eventsApplied.Add(1)
@@ -200,4 +201,19 @@ func (m *sessionMachine) droppedReply() {
 	if m.link != nil {
 		m.link.DroppedUnknownRef()
 	}
+}
+
+// warnDropped logs a dropped reply or event at most once a second per
+// session, with the count of the ones held back since the last line.
+func (m *sessionMachine) warnDropped(msg string, args ...any) {
+	rl := m.stats.dropWarn.Load()
+	if rl == nil {
+		m.stats.dropWarn.CompareAndSwap(nil, &rateLimit{period: time.Second})
+		rl = m.stats.dropWarn.Load()
+	}
+	ok, suppressed := rl.allow(time.Now())
+	if !ok {
+		return
+	}
+	m.logger().Warn(msg, append(args, "suppressed", suppressed)...)
 }

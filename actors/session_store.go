@@ -34,6 +34,9 @@ type sessionCounters struct {
 	eventsDropped atomic.Uint64
 	statesDropped atomic.Uint64
 	joins         atomic.Uint64
+	// dropWarn limits "dropped" warnings to one a second per session: a
+	// hostile or buggy server must not flood the log. Allocated on first use.
+	dropWarn atomic.Pointer[rateLimit]
 }
 
 // NewStore returns a store whose current state is initial.

@@ -260,7 +260,7 @@ func TestHostileMode(t *testing.T) {
 		if got.connects != 0 || got.disconnects != 0 {
 			t.Errorf("connections dropped: connects +%d, disconnects +%d", got.connects, got.disconnects)
 		}
-		t.Logf("log lines: %d malformed-frame warnings (rate-limited), %d \"event dropped\", %d \"reply dropped\" (one per frame)",
+		t.Logf("log lines: %d malformed-frame warnings (rate-limited), %d \"event dropped\", %d \"reply dropped\" (one a second per session)",
 			logs.count("dropped a malformed frame"), logs.count("event dropped"), logs.count("reply dropped"))
 		for _, s := range f.sessions {
 			if st := s.State(); st.Status != supervisor.Ready || st.Value.Events == 0 || st.Value.Events != st.Value.Last {
