@@ -77,8 +77,18 @@ func (m *sessionMachine) push(req *CallRequest) error {
 	if req.Action != nil {
 		event = req.Action.Event
 	}
-	f := &protocol.Frame{JoinRef: m.joinRef, Ref: req.ref, Topic: m.cfg.Topic, Event: event, Payload: req.Payload, Binary: req.Binary}
-	return m.link.Send(m.gen, f, m.self)
+	return m.send(protocol.Frame{JoinRef: m.joinRef, Ref: req.ref, Topic: m.cfg.Topic, Event: event, Payload: req.Payload, Binary: req.Binary})
+}
+
+// send hands f to the link. The socket encodes it at once and keeps no
+// pointer to it, so on a real socket the frame stays on the stack (an
+// allocation a push less); other links get a heap copy.
+func (m *sessionMachine) send(f protocol.Frame) error {
+	if c, ok := m.link.(*socketCore); ok {
+		return c.Send(m.gen, &f, m.self)
+	}
+	heap := f
+	return m.link.Send(m.gen, &heap, m.self)
 }
 
 // sendCall pushes a call and tracks its reply by ref.

@@ -62,8 +62,8 @@ func (m *sessionMachine) sendJoin() {
 	ref := m.link.NextRef()
 	m.link.SetJoinRef(m.cfg.Topic, ref)
 	m.joinRef = ref
-	f := &protocol.Frame{JoinRef: ref, Ref: ref, Topic: m.cfg.Topic, Event: protocol.EventJoin, Payload: payload}
-	if err := m.link.Send(m.gen, f, m.self); err != nil {
+	f := protocol.Frame{JoinRef: ref, Ref: ref, Topic: m.cfg.Topic, Event: protocol.EventJoin, Payload: payload}
+	if err := m.send(f); err != nil {
 		m.releasePermit()
 		m.joinRef = ""
 		if errors.Is(err, messages.ErrNotConnected) {
@@ -211,8 +211,8 @@ func (m *sessionMachine) sendLeave(joinRef string) {
 	if m.link == nil || m.gen == 0 {
 		return
 	}
-	f := &protocol.Frame{JoinRef: joinRef, Ref: m.link.NextRef(), Topic: m.cfg.Topic, Event: protocol.EventLeave, Payload: emptyObject}
-	if err := m.link.Send(m.gen, f, m.self); err != nil {
+	f := protocol.Frame{JoinRef: joinRef, Ref: m.link.NextRef(), Topic: m.cfg.Topic, Event: protocol.EventLeave, Payload: emptyObject}
+	if err := m.send(f); err != nil {
 		m.logger().Debug("phx: leave not sent", "err", err)
 	}
 }

@@ -119,11 +119,20 @@ func (c *wsConn) wantWriter() bool {
 
 // startWriter runs the write pump that wantWriter asked for.
 func (c *wsConn) startWriter() {
-	if !c.core.sys.goTracked(c.writeLoop) { // the System stopped
+	if c.core.sys.track() {
+		go c.runWriter()
+	} else { // the System stopped
 		c.fail(messages.ErrClosed)
 		c.failQueued()
 		c.pumpExited()
 	}
+}
+
+// runWriter is the write pump's goroutine (tracked by the System; no
+// closure is allocated per start).
+func (c *wsConn) runWriter() {
+	defer c.core.sys.wg.Done()
+	c.writeLoop()
 }
 
 // pumpExited is called by each pump as it ends; the last one closes done.
@@ -280,10 +289,7 @@ func (c *wsConn) readLoop() {
 		if err != nil {
 			core.malformed(err, len(buf))
 		} else if g := core.route(c.gen, &f, &rcache); g != nil {
-			if c.inWake == nil {
-				c.inWake = make(chan struct{}, 1)
-			}
-			g.wait(c.inWake, c.failed)
+			g.wait(&c.inWake, c.failed)
 		}
 		if cap(buf) > maxKeptReadBuf {
 			putMsgBuf(bp) // dropped: too large to keep

@@ -55,13 +55,16 @@ func (g *inGauge) close() {
 }
 
 // wait blocks the read pump while g is above its high mark, until it is
-// down to the low mark, the route closes or stop is closed. wake is the
-// pump's own channel (capacity 1).
-func (g *inGauge) wait(wake chan struct{}, stop <-chan struct{}) {
+// down to the low mark, the route closes or stop is closed. wake points to
+// the pump's own channel (capacity 1), made on demand.
+func (g *inGauge) wait(wake *chan struct{}, stop <-chan struct{}) {
 	if g.n.Load() <= inflowHigh {
 		return
 	}
-	g.waiter.Store(&wake)
+	if *wake == nil {
+		*wake = make(chan struct{}, 1)
+	}
+	g.waiter.Store(wake)
 	for {
 		g.waiting.Store(true)
 		if g.n.Load() <= inflowLow || g.closed.Load() {
@@ -69,7 +72,7 @@ func (g *inGauge) wait(wake chan struct{}, stop <-chan struct{}) {
 			return
 		}
 		select {
-		case <-wake:
+		case <-*wake:
 		case <-stop:
 			g.waiting.Store(false)
 			return

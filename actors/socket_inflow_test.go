@@ -14,11 +14,11 @@ func TestInGaugeWaitsForTheSession(t *testing.T) {
 		wake := make(chan struct{}, 1)
 		stop := make(chan struct{})
 		g.n.Store(inflowHigh)
-		g.wait(wake, stop) // at the mark: no wait
+		g.wait(&wake, stop) // at the mark: no wait
 		g.n.Add(1)
 		returned := make(chan struct{})
 		go func() {
-			g.wait(wake, stop)
+			g.wait(&wake, stop)
 			close(returned)
 		}()
 		synctest.Wait()
@@ -55,7 +55,7 @@ func TestInGaugeReleasedByDetachAndStop(t *testing.T) {
 			g.n.Store(inflowHigh + 10)
 			returned := make(chan struct{})
 			go func() {
-				g.wait(wake, stop)
+				g.wait(&wake, stop)
 				close(returned)
 			}()
 			synctest.Wait()

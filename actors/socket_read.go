@@ -29,6 +29,12 @@ type readState struct {
 	raw   syscall.RawConn // nil: the connection has no file descriptor (a pipe, TLS below us)
 	chunk *[]byte         // unread data: (*chunk)[pos:]
 	pos   int
+
+	// The non-blocking read, built once (a closure per read would allocate).
+	readFn func(fd uintptr) bool
+	target []byte
+	n      int
+	err    error
 }
 
 // buffered reports whether bytes read from the network wait in the chunk.
@@ -63,12 +69,10 @@ func (b *bufConn) Read(p []byte) (int, error) {
 func (b *bufConn) fillChunk() {
 	rd := &b.rd
 	bp := readChunkPool.Get().(*[]byte)
-	var n int
-	var err error
-	rerr := rd.raw.Read(func(fd uintptr) bool {
-		n, err = syscall.Read(int(fd), *bp)
-		return true // never wait here
-	})
+	rd.target = *bp
+	rerr := rd.raw.Read(rd.readFn)
+	n, err := rd.n, rd.err
+	rd.target, rd.err = nil, nil
 	if rerr != nil || err != nil || n <= 0 {
 		readChunkPool.Put(bp)
 		return
@@ -82,7 +86,12 @@ func (b *bufConn) fillChunk() {
 func (b *bufConn) enableReads() {
 	if sc, ok := b.Conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
-			b.rd.raw = raw
+			rd := &b.rd
+			rd.raw = raw
+			rd.readFn = func(fd uintptr) bool {
+				rd.n, rd.err = syscall.Read(int(fd), rd.target)
+				return true // never wait here
+			}
 		}
 	}
 }

@@ -136,6 +136,18 @@ func (s *System) goTracked(fn func()) bool {
 	return true
 }
 
+// track counts a goroutine the caller is about to start (it calls wg.Done
+// when it ends) and refuses (false) once the System is stopped.
+func (s *System) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == stateStopped {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
 // NewEndpoint validates cfg and returns an empty pool of sockets to its URL;
 // the first Place opens the first socket.
 func (s *System) NewEndpoint(cfg EndpointConfig) (*Endpoint, error) {
