@@ -14,6 +14,7 @@ import (
 type Endpoint struct {
 	sys *System
 	id  string
+	seq string // "1" for the System's first endpoint: names its sessions' actors
 	cfg EndpointConfig
 
 	mu     sync.Mutex

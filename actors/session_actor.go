@@ -16,9 +16,9 @@ const declareWait = 5 * time.Second
 // Session is the handle the typed facade holds of one session actor: its
 // PID, its Store, and the ways to talk to it. Safe for concurrent use.
 type Session struct {
-	port  actorPort // by value: one allocation for both
-	pid   *actor.PID
-	store *Store
+	port actorPort // by value: one allocation for both
+	pid  *actor.PID
+	m    *sessionMachine
 
 	mu     sync.Mutex
 	isDone atomic.Bool
@@ -38,12 +38,13 @@ func StartSession(sys *System, ep *Endpoint, cfg SessionConfig) (*Session, error
 	s := &Session{port: actorPort{sys: sys, ep: ep, topic: cfg.Topic}}
 	port := &s.port
 	m := newSessionMachine(cfg, port, nil)
-	s.store = NewStore(m.snap, cfg.Logger)
-	m.stats = &s.store.stats
-	port.store = s.store
-	// The machine lives outside the actor instance, so even a restart would
-	// keep the session's state (the strategy resumes sessions anyway).
-	producer := func() actor.Actor { return &sessionActor{m: m, port: port, handle: s} }
+	port.store = NewStore(m.snap, cfg.Logger)
+	m.stats = &port.store.stats
+	s.m = m
+	// The handle is the actor (no allocation of its own); the machine lives
+	// outside the actor instance, so even a restart would keep the
+	// session's state (the strategy resumes sessions anyway).
+	producer := func() actor.Actor { return (*sessionActor)(s) }
 	pid, err := sys.SpawnSession(ep, cfg.Topic, producer)
 	if err != nil {
 		return nil, err
@@ -56,7 +57,7 @@ func StartSession(sys *System, ep *Endpoint, cfg SessionConfig) (*Session, error
 func (s *Session) Topic() string { return s.port.topic }
 
 // Store holds the session's states and subscribers.
-func (s *Session) Store() *Store { return s.store }
+func (s *Session) Store() *Store { return s.port.store }
 
 // Done is closed once the session actor has stopped (after Shutdown or
 // Close). The channel is made by the first call (an idle session holds none).
@@ -112,13 +113,9 @@ func (s *Session) stopped() {
 	}
 }
 
-// sessionActor runs a sessionMachine in protoactor: every message goes
-// through the machine; it never blocks.
-type sessionActor struct {
-	m      *sessionMachine
-	port   *actorPort
-	handle *Session
-}
+// sessionActor is a Session seen as the actor running its machine in
+// protoactor: every message goes through the machine; it never blocks.
+type sessionActor Session
 
 // Receive implements actor.Actor.
 func (a *sessionActor) Receive(ctx actor.Context) {
@@ -133,7 +130,7 @@ func (a *sessionActor) Receive(ctx actor.Context) {
 		a.m.Handle(&messages.Leave{})
 		return
 	case *actor.Stopped:
-		a.handle.stopped()
+		(*Session)(a).stopped()
 		return
 	case *actor.Restarting, actor.SystemMessage, actor.AutoReceiveMessage:
 		return

@@ -165,7 +165,7 @@ func (s *System) NewEndpoint(cfg EndpointConfig) (*Endpoint, error) {
 	if n := s.epNames[id]; n > 1 {
 		id += "~" + strconv.Itoa(n)
 	}
-	ep := &Endpoint{sys: s, id: id, cfg: c, topics: make(map[string]*socketCore)}
+	ep := &Endpoint{sys: s, id: id, seq: strconv.Itoa(len(s.endpoints) + 1), cfg: c, topics: make(map[string]*socketCore)}
 	s.endpoints = append(s.endpoints, ep)
 	return ep, nil
 }
@@ -191,7 +191,9 @@ func (s *System) SpawnSession(ep *Endpoint, topic string, producer actor.Produce
 		return pid, ErrSessionExists
 	}
 	s.spawning = producer()
-	pid, err := s.sessRoot.SpawnNamed(s.sessProps, "session/"+ep.id+"/"+topic)
+	// A short actor name (the endpoint's number, not its URL): every
+	// session keeps it as its PID's id and registry key.
+	pid, err := s.sessRoot.SpawnNamed(s.sessProps, "session/"+ep.seq+"/"+topic)
 	s.spawning = nil
 	if err != nil {
 		return nil, err
