@@ -3,18 +3,18 @@ package chaos
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"net"
 	"sync"
 	"time"
 
 	"github.com/rvct/phoenix/protocol"
+	"github.com/rvct/phoenix/tests/internal/wstap"
 )
 
 // wiretap sees the frames of every connection the client dials through it:
 // it parses the websocket stream both ways (the client's frames are masked)
 // and hands each small text frame to its hook, at the moment the client
-// writes or reads it. The frame scanner follows tests/bench's joinWatch.
+// writes or reads it (tests/internal/wstap).
 type wiretap struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// hook gets each frame; sent is true for frames the client wrote.
@@ -34,23 +34,14 @@ func (w *wiretap) dialContext(ctx context.Context, network, addr string) (net.Co
 	w.conns++
 	n := w.conns
 	w.mu.Unlock()
-	tc := &tapConn{Conn: c, w: w, num: n}
-	tc.out.onFrame = func(p []byte) { tc.frame(true, p) }
-	tc.in.onFrame = func(p []byte) { tc.frame(false, p) }
-	tc.out.skipHTTP, tc.in.skipHTTP = true, true // the upgrade request and response come first
-	return tc, nil
+	tc := &tapConn{w: w, num: n}
+	return wstap.Tap(c, tc.frame, tc.end), nil // the upgrade request and response are skipped
 }
 
-// tapConn is one tapped connection.
+// tapConn is one tapped connection, as its hook sees it.
 type tapConn struct {
-	net.Conn
 	w   *wiretap
-	num int
-
-	rmu, wmu sync.Mutex
-	in, out  frameScanner
-
-	closeOnce sync.Once
+	num int // the connection's number, counted from 1 by its wiretap
 }
 
 func (c *tapConn) frame(sent bool, p []byte) {
@@ -60,37 +51,12 @@ func (c *tapConn) frame(sent bool, p []byte) {
 	}
 }
 
-func (c *tapConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 {
-		c.rmu.Lock()
-		c.in.feed(p[:n])
-		c.rmu.Unlock()
-	}
-	if err != nil {
-		c.end()
-	}
-	return n, err
-}
-
-func (c *tapConn) Write(p []byte) (int, error) {
-	c.wmu.Lock()
-	c.out.feed(p)
-	c.wmu.Unlock()
-	return c.Conn.Write(p)
-}
-
-func (c *tapConn) Close() error {
-	c.end()
-	return c.Conn.Close()
-}
-
+// end tells the hook the connection ended (once: on the first read error or
+// Close).
 func (c *tapConn) end() {
-	c.closeOnce.Do(func() {
-		if h := c.w.hook; h != nil {
-			h(c, false, protocol.Envelope{}) // an empty envelope: the end
-		}
-	})
+	if h := c.w.hook; h != nil {
+		h(c, false, protocol.Envelope{}) // an empty envelope: the end
+	}
 }
 
 // joinWatch counts, per connection, the joins the client sent whose reply
@@ -177,132 +143,4 @@ func (h *heartbeatLog) lastBefore(t time.Time) (time.Time, bool) {
 		}
 	}
 	return last, !last.IsZero()
-}
-
-// maxWatchedFrame is the largest text frame a frameScanner hands over;
-// joins, their replies and heartbeats are far smaller.
-const maxWatchedFrame = 4 << 10
-
-// frameScanner follows a stream of websocket frames fed in arbitrary pieces
-// and calls onFrame with the unmasked payload of each small, unfragmented
-// text frame. With skipHTTP it first skips an HTTP head (the upgrade
-// request or response), up to its blank line.
-type frameScanner struct {
-	onFrame  func(payload []byte)
-	skipHTTP bool
-	crlf     int // bytes of "\r\n\r\n" matched while skipping
-
-	hdr    [14]byte
-	hn     int   // header bytes collected
-	body   bool  // reading a payload
-	remain int64 // payload bytes left
-	mask   [4]byte
-	masked bool
-	mpos   int
-	keep   bool // hand this frame's payload over
-	buf    []byte
-}
-
-// feed consumes the next bytes of the stream.
-func (s *frameScanner) feed(p []byte) {
-	for len(p) > 0 {
-		if s.skipHTTP {
-			p = s.httpHead(p)
-			continue
-		}
-		if !s.body {
-			p = s.header(p)
-			continue
-		}
-		k := int(min(s.remain, int64(len(p))))
-		if s.keep {
-			for i, b := range p[:k] {
-				if s.masked {
-					b ^= s.mask[(s.mpos+i)&3]
-				}
-				s.buf = append(s.buf, b)
-			}
-		}
-		s.mpos += k
-		s.remain -= int64(k)
-		p = p[k:]
-		if s.remain == 0 {
-			s.endFrame()
-		}
-	}
-}
-
-// httpHead skips bytes up to and including the first "\r\n\r\n".
-func (s *frameScanner) httpHead(p []byte) []byte {
-	const end = "\r\n\r\n"
-	for i, b := range p {
-		switch {
-		case b == end[s.crlf]:
-			s.crlf++
-		case b == '\r':
-			s.crlf = 1
-		default:
-			s.crlf = 0
-		}
-		if s.crlf == len(end) {
-			s.skipHTTP = false
-			return p[i+1:]
-		}
-	}
-	return nil
-}
-
-// header collects header bytes from p and returns the rest.
-func (s *frameScanner) header(p []byte) []byte {
-	for len(p) > 0 {
-		s.hdr[s.hn] = p[0]
-		s.hn++
-		p = p[1:]
-		if s.hn < 2 {
-			continue
-		}
-		need := 2
-		switch s.hdr[1] & 0x7f {
-		case 126:
-			need += 2
-		case 127:
-			need += 8
-		}
-		masked := s.hdr[1]&0x80 != 0
-		if masked {
-			need += 4
-		}
-		if s.hn < need {
-			continue
-		}
-		var n int64
-		switch l := s.hdr[1] & 0x7f; l {
-		case 126:
-			n = int64(binary.BigEndian.Uint16(s.hdr[2:4]))
-		case 127:
-			n = int64(binary.BigEndian.Uint64(s.hdr[2:10]) & (1<<63 - 1))
-		default:
-			n = int64(l)
-		}
-		s.masked = masked
-		if masked {
-			copy(s.mask[:], s.hdr[need-4:need])
-		}
-		fin, opcode := s.hdr[0]&0x80 != 0, s.hdr[0]&0x0f
-		s.keep = fin && opcode == 1 && n <= maxWatchedFrame
-		s.buf = s.buf[:0]
-		s.remain, s.mpos, s.hn, s.body = n, 0, 0, true
-		if n == 0 {
-			s.endFrame()
-		}
-		return p
-	}
-	return p
-}
-
-func (s *frameScanner) endFrame() {
-	s.body = false
-	if s.keep && s.onFrame != nil {
-		s.onFrame(s.buf)
-	}
 }

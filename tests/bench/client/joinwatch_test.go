@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,20 +13,7 @@ import (
 	"github.com/rvct/phoenix/tests/phxtest"
 )
 
-// recordingConn keeps every byte written to it.
-type recordingConn struct {
-	net.Conn
-	mu  sync.Mutex
-	out bytes.Buffer
-}
-
-func (c *recordingConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	c.out.Write(p)
-	c.mu.Unlock()
-	return c.Conn.Write(p)
-}
-
+// dialWith connects a gorilla client to srv through dial.
 func dialWith(t *testing.T, srv *phxtest.Server, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *websocket.Conn {
 	t.Helper()
 	u, err := protocol.EndpointURL(srv.URL(), nil, "2.0.0")
@@ -39,45 +23,6 @@ func dialWith(t *testing.T, srv *phxtest.Server, dial func(ctx context.Context, 
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ws.Close() })
 	return ws
-}
-
-// The scanner finds exactly the small text frames a real gorilla client
-// wrote (masked), whatever pieces the stream arrives in; a frame above the
-// size bound (64-bit length header) is skipped.
-func TestFrameScannerReadsMaskedClientFrames(t *testing.T) {
-	srv := phxtest.NewServer(phxtest.WithDemoApp())
-	defer srv.Close()
-	var rec *recordingConn
-	ws := dialWith(t, srv, func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := srv.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		rec = &recordingConn{Conn: c}
-		return rec, nil
-	})
-	sent := []string{
-		`["1","1","room:a","phx_join",{}]`,
-		`["1","2","room:a","echo",{"body":"` + strings.Repeat("y", 300) + `"}]`,   // 16-bit length
-		`["1","3","room:a","echo",{"body":"` + strings.Repeat("z", 70000) + `"}]`, // 64-bit length, above the bound
-		`[null,"4","phoenix","heartbeat",{}]`,
-	}
-	for _, s := range sent {
-		require.NoError(t, ws.WriteMessage(websocket.TextMessage, []byte(s)))
-	}
-	rec.mu.Lock()
-	stream := bytes.Clone(rec.out.Bytes())
-	rec.mu.Unlock()
-	want := []string{sent[0], sent[1], sent[3]}
-
-	for _, piece := range []int{1, 3, 7, len(stream)} {
-		var got []string
-		s := frameScanner{onFrame: func(p []byte) { got = append(got, string(p)) }, skipHTTP: true}
-		for i := 0; i < len(stream); i += piece {
-			s.feed(stream[i:min(i+piece, len(stream))])
-		}
-		require.Equal(t, want, got, "pieces of %d bytes", piece)
-	}
 }
 
 // Joins count as in flight from the moment they are written until their
