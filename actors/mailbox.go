@@ -45,7 +45,13 @@ func newLeanMailbox() actor.Mailbox { return &leanMailbox{} }
 
 var _ actor.Mailbox = (*leanMailbox)(nil)
 
-// PostUserMessage queues a user message and schedules the mailbox.
+// PostUserMessage queues a user message and schedules the mailbox. A frame
+// from a socket's read pump (an *inbound) is handled on the read pump
+// itself when the mailbox is idle: no goroutine is started per frame, and
+// the pump's grown stack is reused instead of growing a fresh goroutine's
+// (stack growth was 16% of W1's CPU). The pump reads on once the mailbox
+// is empty, so a session's slow handler holds up its socket's reads, as the
+// backpressure gauge would.
 func (m *leanMailbox) PostUserMessage(msg any) {
 	m.mu.Lock()
 	if m.head > 0 && len(m.user) == cap(m.user) && m.head >= len(m.user)/2 {
@@ -56,6 +62,12 @@ func (m *leanMailbox) PostUserMessage(msg any) {
 	m.user = append(m.user, msg)
 	m.userN.Add(1)
 	m.mu.Unlock()
+	if _, ok := msg.(*inbound); ok {
+		if m.status.CompareAndSwap(mbIdle, mbRunning) {
+			m.processMessages()
+		}
+		return
+	}
 	m.schedule()
 }
 
@@ -140,8 +152,8 @@ func (m *leanMailbox) popSys() any {
 		return nil
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if len(m.sys) == 0 {
+		m.mu.Unlock()
 		return nil
 	}
 	msg := m.sys[0]
@@ -151,12 +163,12 @@ func (m *leanMailbox) popSys() any {
 	if len(m.sys) == 0 {
 		m.sys = nil
 	}
+	m.mu.Unlock()
 	return msg
 }
 
 func (m *leanMailbox) popUser() any {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.head == len(m.user) {
 		if cap(m.user) > keptQueueCap {
 			m.user = nil
@@ -164,11 +176,13 @@ func (m *leanMailbox) popUser() any {
 			m.user = m.user[:0]
 		}
 		m.head = 0
+		m.mu.Unlock()
 		return nil
 	}
 	msg := m.user[m.head]
 	m.userN.Add(-1)
 	m.user[m.head] = nil
 	m.head++
+	m.mu.Unlock()
 	return msg
 }

@@ -136,3 +136,32 @@ func TestLeanMailboxEscalatesPanics(t *testing.T) {
 		}
 	})
 }
+
+func TestLeanMailboxRunsReadPumpFramesInline(t *testing.T) {
+	// spec: W2 — a frame from the read pump is handled on the read pump
+	// when the session is idle (no goroutine per event); while the session
+	// runs elsewhere it is queued for that run.
+	synctest.Test(t, func(t *testing.T) {
+		inv := &recInvoker{}
+		m := newTestMailbox(inv)
+		in := &inbound{g: &inGauge{}}
+		m.PostUserMessage(in) // no synctest.Wait: handled before Post returns
+		if user, _, _ := inv.snapshot(); len(user) != 1 || user[0] != in {
+			t.Fatalf("an idle mailbox did not handle the frame inline: %v", user)
+		}
+		m.status.Store(mbRunning) // a run elsewhere holds the mailbox
+		m.PostUserMessage(in)
+		if user, _, _ := inv.snapshot(); len(user) != 1 {
+			t.Fatalf("a busy mailbox handled the frame inline: %v", user)
+		}
+		if m.UserMessageCount() != 1 {
+			t.Fatalf("%d messages queued, want 1", m.UserMessageCount())
+		}
+		m.status.Store(mbIdle)
+		m.PostUserMessage("other") // not a frame: scheduled on a goroutine
+		synctest.Wait()
+		if user, _, _ := inv.snapshot(); len(user) != 3 {
+			t.Fatalf("handled %v, want all three", user)
+		}
+	})
+}
