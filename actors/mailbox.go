@@ -45,13 +45,14 @@ func newLeanMailbox() actor.Mailbox { return &leanMailbox{} }
 
 var _ actor.Mailbox = (*leanMailbox)(nil)
 
-// PostUserMessage queues a user message and schedules the mailbox. A frame
-// from a socket's read pump (an *inbound) is handled on the read pump
-// itself when the mailbox is idle: no goroutine is started per frame, and
-// the pump's grown stack is reused instead of growing a fresh goroutine's
-// (stack growth was 16% of W1's CPU). The pump reads on once the mailbox
-// is empty, so a session's slow handler holds up its socket's reads, as the
-// backpressure gauge would.
+// PostUserMessage queues a user message and schedules the mailbox. An event
+// from a socket's read pump (an *inbound marked inline) is handled on the
+// read pump itself when the mailbox is idle: no goroutine is started per
+// event, and the pump's grown stack is reused instead of growing a fresh
+// goroutine's. The pump reads on once the mailbox is empty, so a session's
+// slow handler holds up its socket's reads, as the backpressure gauge
+// would. Replies (one per join or call) still run on a goroutine: handled
+// inline they would grow every idle socket's read pump stack (4 -> 8 KB).
 func (m *leanMailbox) PostUserMessage(msg any) {
 	m.mu.Lock()
 	if m.head > 0 && len(m.user) == cap(m.user) && m.head >= len(m.user)/2 {
@@ -62,7 +63,7 @@ func (m *leanMailbox) PostUserMessage(msg any) {
 	m.user = append(m.user, msg)
 	m.userN.Add(1)
 	m.mu.Unlock()
-	if _, ok := msg.(*inbound); ok {
+	if in, ok := msg.(*inbound); ok && in.inline {
 		if m.status.CompareAndSwap(mbIdle, mbRunning) {
 			m.processMessages()
 		}

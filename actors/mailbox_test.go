@@ -144,7 +144,7 @@ func TestLeanMailboxRunsReadPumpFramesInline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		inv := &recInvoker{}
 		m := newTestMailbox(inv)
-		in := &inbound{g: &inGauge{}}
+		in := &inbound{g: &inGauge{}, inline: true}
 		m.PostUserMessage(in) // no synctest.Wait: handled before Post returns
 		if user, _, _ := inv.snapshot(); len(user) != 1 || user[0] != in {
 			t.Fatalf("an idle mailbox did not handle the frame inline: %v", user)

@@ -206,7 +206,8 @@ func (c *socketCore) route(gen uint64, f *protocol.Frame, rc *routeCache) *inGau
 		return nil
 	}
 	r.g.n.Add(1)
-	c.sys.as.Root.Send(r.pid, &inbound{FrameIn: messages.FrameIn{Gen: gen, Frame: *f}, g: r.g})
+	inline := f.Event != protocol.EventReply
+	c.sys.as.Root.Send(r.pid, &inbound{FrameIn: messages.FrameIn{Gen: gen, Frame: *f}, g: r.g, inline: inline})
 	return r.g
 }
 

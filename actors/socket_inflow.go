@@ -30,6 +30,9 @@ type inGauge struct {
 type inbound struct {
 	messages.FrameIn
 	g *inGauge
+	// inline: an event (not a reply), handled on the read pump when the
+	// session is idle (see leanMailbox.PostUserMessage).
+	inline bool
 }
 
 // handled is called by the session for each inbound frame it took.
