@@ -134,6 +134,9 @@ func (a *sessionActor) Receive(ctx actor.Context) {
 		return
 	case *actor.Restarting, actor.SystemMessage, actor.AutoReceiveMessage:
 		return
+	case laneTick:
+		a.port.fire(a.m.Handle)
+		return
 	}
 	if resp := a.m.Handle(ctx.Message()); resp != nil && ctx.Sender() != nil {
 		ctx.Respond(resp)
@@ -147,16 +150,11 @@ type actorPort struct {
 	topic string
 	self  *actor.PID
 	store *Store
+	lane  *timerLane // the session's timers (session_timers.go); nil while none
 }
 
 func (p *actorPort) place(avoid Link) (Link, error) { return p.ep.Place(p.topic, avoid) }
 
 func (p *actorPort) unplace(l Link) { p.ep.Release(p.topic, l) }
-
-func (p *actorPort) after(d time.Duration, msg any) func() {
-	root, self := p.sys.as.Root, p.self
-	t := time.AfterFunc(d, func() { root.Send(self, msg) })
-	return func() { t.Stop() }
-}
 
 func (p *actorPort) publish(s *Snapshot) { p.store.Publish(s) }
