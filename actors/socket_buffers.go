@@ -18,6 +18,20 @@ var (
 	coalescePool = sync.Pool{New: func() any { b := make([]byte, 0, coalesceSize); return &b }}
 )
 
+// queuePool holds write queue arrays: a write pump that ends (its socket is
+// idle) gives its arrays back instead of holding them.
+var queuePool = sync.Pool{New: func() any { return make([]outFrame, 0, 16) }}
+
+func getQueue() []outFrame { return queuePool.Get().([]outFrame)[:0] }
+
+func putQueue(q []outFrame) {
+	if q == nil || cap(q) > 4096 {
+		return
+	}
+	clear(q[:cap(q)])
+	queuePool.Put(q[:0]) // boxing the header costs 24 bytes; growing a queue anew costs more
+}
+
 func getFrameBuf() *[]byte { return framePool.Get().(*[]byte) }
 
 func putFrameBuf(b *[]byte) {

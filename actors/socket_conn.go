@@ -164,6 +164,9 @@ func (c *wsConn) enqueue(f *protocol.Frame, from *actor.PID) error {
 		c.core.ctr.queueFull.Add(1)
 		return messages.ErrWriteQueueFull
 	}
+	if c.queue == nil {
+		c.queue = getQueue()
+	}
 	c.queue = append(c.queue, outFrame{buf: bp, binary: binary, ref: f.Ref, from: from})
 	start := c.wantWriter()
 	c.qmu.Unlock()
@@ -351,8 +354,11 @@ func (c *wsConn) writeLoop() {
 		drain, req := c.drain, c.closeReq
 		if len(batch) == 0 && !drain && req == nil {
 			c.writing = false
+			sp := c.queue
 			c.queue = nil // idle: no array held
 			c.qmu.Unlock()
+			putQueue(batch)
+			putQueue(sp)
 			return
 		}
 		c.qmu.Unlock()
