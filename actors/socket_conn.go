@@ -177,7 +177,7 @@ func (c *wsConn) enqueue(f *protocol.Frame, from *actor.PID) error {
 }
 
 // fail ends the connection: the first reason wins, the socket is closed
-// without a handshake, both pumps end, and the socket actor hears of it.
+// without a handshake, the pumps end, and the socket actor hears of it.
 func (c *wsConn) fail(err error) {
 	c.failMu.Lock()
 	select {
