@@ -35,7 +35,9 @@ func (m *sessionMachine) call(req *CallRequest) {
 	}
 	m.runs[req.Action.Name]++
 	req.run = m.runs[req.Action.Name]
-	m.draft().setBucket(req.Action.Name, true, nil, false)
+	if !m.bucketIs(req.Action.Name, true, false) {
+		m.draft().setBucket(req.Action.Name, true, nil, false)
+	}
 	// A4, A8: the timeout counts from the call, buffered or not.
 	timeout := req.Action.Timeout
 	if timeout <= 0 {
@@ -178,19 +180,44 @@ func (m *sessionMachine) endCall(req *CallRequest, res CallResult, timedOut bool
 	req.done = true
 	stop(&req.cancel)
 	if req.Action != nil && req.run == m.runs[req.Action.Name] {
-		d := m.draft()
+		// An unchanged bucket makes no new state (nothing to publish).
+		name := req.Action.Name
 		switch {
 		case res.Outcome == CallOK:
-			d.setBucket(req.Action.Name, false, nil, false)
+			if !m.bucketIs(name, false, false) {
+				m.draft().setBucket(name, false, nil, false)
+			}
 		case res.Outcome == CallError:
-			d.setBucket(req.Action.Name, false, res.ErrorValue, false)
+			m.draft().setBucket(name, false, res.ErrorValue, false)
 		case timedOut:
-			d.setBucket(req.Action.Name, false, nil, true)
+			if !m.bucketIs(name, false, true) {
+				m.draft().setBucket(name, false, nil, true)
+			}
 		default:
-			d.setProcessing(req.Action.Name, false)
+			if p, ok := m.current().Processing[name]; !ok || p {
+				m.draft().setProcessing(name, false)
+			}
 		}
 	}
 	m.answer(req, res)
+}
+
+// current is the state being built: the draft, else the last published.
+func (m *sessionMachine) current() *Snapshot {
+	if m.d != nil {
+		return &m.d.s
+	}
+	return m.snap
+}
+
+// bucketIs reports whether action's bucket already reads processing, no
+// error and timeout.
+func (m *sessionMachine) bucketIs(action string, processing, timeout bool) bool {
+	cur := m.current()
+	p, ok1 := cur.Processing[action]
+	e, ok2 := cur.Errors[action]
+	t, ok3 := cur.Timeouts[action]
+	return ok1 && ok2 && ok3 && p == processing && e == nil && t == timeout
 }
 
 // failInflight ends every call waiting for a reply with err (SPEC L3).

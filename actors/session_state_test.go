@@ -125,3 +125,26 @@ func TestSessionDoneMadeOnDemand(t *testing.T) {
 	}
 	before.stopped() // a second stop is harmless
 }
+
+func TestSessionUnchangedBucketPublishesNothing(t *testing.T) {
+	// spec: S1, A1 — a call started while its action already shows
+	// processing (another run in flight), and an older run's reply, make
+	// no new state: nothing is published; the latest run's reply is.
+	h, def, jr := joinedHarness(t)
+	h.call(def, `{}`)
+	first := h.link.last(t).Ref
+	n := len(h.port.published)
+	h.call(def, `{}`)
+	second := h.link.last(t).Ref
+	if len(h.port.published) != n {
+		t.Fatalf("a second call with processing already on published %d states", len(h.port.published)-n)
+	}
+	h.reply(jr, first, "ok", `{}`) // not the latest run: the bucket stays
+	if len(h.port.published) != n {
+		t.Fatal("an older run's reply published a state")
+	}
+	h.reply(jr, second, "ok", `{}`)
+	if len(h.port.published) != n+1 || h.state().Processing[def.Name] {
+		t.Fatalf("the latest run's reply: %d new states, processing %v", len(h.port.published)-n, h.state().Processing[def.Name])
+	}
+}
