@@ -53,6 +53,7 @@ func TestSocketJoinsAndRoutesFrames(t *testing.T) {
 		if got.frame.Event != "after" {
 			t.Fatalf("delivered %q, want only the frame of the current join", got.frame.Event)
 		}
+		synctest.Wait() // the socket actor counts the unknown heartbeat ref on its own goroutine
 		st := ep.Stats().Sockets[0]
 		if st.DroppedUnknownTopic != 1 || st.DroppedStaleJoinRef != 1 || st.DroppedUnknownRef != 1 {
 			t.Fatalf("drops unknown=%d stale=%d unknown ref=%d, want 1, 1, 1",
