@@ -47,8 +47,8 @@ const (
 // CallResult is what the session sends back on a CallRequest's Reply.
 type CallResult struct {
 	Outcome    CallOutcome
-	Response   []byte // the reply's response JSON (raw bytes for a binary reply)
 	Binary     bool   // the reply came in a binary frame
+	Response   []byte // the reply's response JSON (raw bytes for a binary reply)
 	ErrorValue any    // for CallError: the decoded error (nil when the reply was null)
 	DecodeErr  error  // for CallError: why ErrorValue could not be decoded
 	Err        error  // for CallFailed
