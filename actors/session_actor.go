@@ -151,6 +151,7 @@ type actorPort struct {
 	self  *actor.PID
 	store *Store
 	lane  *timerLane // the session's timers (session_timers.go); nil while none
+	calls bool       // a call timeout went to the lane: keep it when idle
 }
 
 func (p *actorPort) place(avoid Link) (Link, error) { return p.ep.Place(p.topic, avoid) }

@@ -51,6 +51,9 @@ func (p *actorPort) after(d time.Duration, msg any) func() {
 	e := &laneEntry{at: time.Now().Add(d), msg: msg, lane: l}
 	l.q = append(l.q, e)
 	l.live++
+	if _, ok := msg.(callTimedOut); ok {
+		p.calls = true
+	}
 	if !l.armed {
 		p.arm()
 	}
@@ -113,9 +116,11 @@ func (p *actorPort) fire(handle func(msg any) any) {
 	}
 }
 
-// compact drops cancelled entries once they are most of the queue, and
-// lets the lane go (its timer too) once nothing is pending: an idle
-// session holds no timer.
+// compact drops cancelled entries once they are most of the queue. Once
+// nothing is pending the timer stops; the lane of a session that never
+// made a call (only join timeouts: an idle joined session) is let go with
+// its timer, that of a session that makes calls is kept for the next call
+// (no lane or timer allocated per call).
 func (l *timerLane) compact() {
 	if l.firing {
 		return
@@ -123,11 +128,14 @@ func (l *timerLane) compact() {
 	if l.live == 0 {
 		if l.t != nil {
 			l.t.Stop()
-			l.t = nil
 		}
-		l.q, l.head, l.armed = nil, 0, false
-		if l.port.lane == l {
-			l.port.lane = nil
+		clear(l.q)
+		l.q, l.head, l.armed = l.q[:0], 0, false
+		if !l.port.calls {
+			l.t, l.q = nil, nil
+			if l.port.lane == l {
+				l.port.lane = nil
+			}
 		}
 		return
 	}

@@ -37,6 +37,11 @@ func TestTimerLaneFiresInOrderAndSkipsCancelled(t *testing.T) {
 			return nil
 		}
 		const d = 10 * time.Second
+		p.after(d, joinTimedOut{ref: "1"})() // a session without calls keeps no idle lane
+		if p.lane != nil {
+			t.Fatal("the lane of a session without calls, idle, is kept")
+		}
+		p.after(d, callTimedOut{}) // from now on the session makes calls
 		p.after(d, "a")
 		time.Sleep(time.Second)
 		cancelB := p.after(d, "b")
@@ -44,8 +49,8 @@ func TestTimerLaneFiresInOrderAndSkipsCancelled(t *testing.T) {
 		other := p.after(3*time.Second, "other duration") // a timer of its own
 		cancelB()
 		other()
-		if p.lane == nil || p.lane.live != 2 {
-			t.Fatalf("lane %+v, want 2 pending", p.lane)
+		if p.lane == nil || p.lane.live != 3 {
+			t.Fatalf("lane %+v, want 3 pending", p.lane)
 		}
 		time.Sleep(d - time.Second) // a is due
 		<-probe.ticks
@@ -54,11 +59,11 @@ func TestTimerLaneFiresInOrderAndSkipsCancelled(t *testing.T) {
 		<-probe.ticks
 		p.fire(handle)
 		synctest.Wait()
-		if len(got) != 2 || got[0] != "a" || got[1] != "c" {
-			t.Fatalf("fired %v, want [a c]", got)
+		if len(got) != 3 || got[0] != (callTimedOut{}) || got[1] != "a" || got[2] != "c" {
+			t.Fatalf("fired %v, want [callTimedOut a c]", got)
 		}
-		if p.lane != nil {
-			t.Fatal("an idle session keeps its timer lane")
+		if l := p.lane; l == nil || l.armed || l.live != 0 || len(l.q) != 0 {
+			t.Fatalf("a later lane (calls) is kept idle and disarmed: %+v", l)
 		}
 		select {
 		case <-probe.ticks:
@@ -77,14 +82,14 @@ func TestTimerLaneCompactsCancelled(t *testing.T) {
 		p := &actorPort{sys: sys, self: pid}
 		keep := p.after(time.Minute, "kept")
 		for range 10_000 {
-			p.after(time.Minute, "call")()
+			p.after(time.Minute, callTimedOut{})()
 		}
 		if n := len(p.lane.q) - p.lane.head; n > 130 {
 			t.Fatalf("%d entries queued for 1 pending timer", n)
 		}
 		keep()
-		if p.lane != nil {
-			t.Fatal("lane kept after its last timer was cancelled")
+		if l := p.lane; l == nil || l.armed || len(l.q) != 0 {
+			t.Fatalf("after the last timer was cancelled: %+v", l)
 		}
 	})
 }
