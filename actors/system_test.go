@@ -284,3 +284,34 @@ func TestSocketStrategyRestartsAfterDelay(t *testing.T) {
 		}
 	})
 }
+
+func TestSystemRegistryIsSmall(t *testing.T) {
+	// The actor system's process registry is cut to registryBuckets buckets
+	// (protoactor's 1,024 are 2.8 MB that every GC marks); its own
+	// processes are still found, and spawned actors register and resolve.
+	sys := NewSystem(SystemConfig{})
+	defer sys.Close()
+	if n := len(sys.as.ProcessRegistry.LocalPIDs.LocalPIDs); n != registryBuckets {
+		t.Fatalf("%d registry buckets, want %d", n, registryBuckets)
+	}
+	for _, id := range []string{"deadletter", "eventstream"} {
+		if _, ok := sys.as.ProcessRegistry.GetLocal(id); !ok {
+			t.Fatalf("%s lost from the registry", id)
+		}
+	}
+	got := make(chan any, 1)
+	pid, err := sys.Root().SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+		return actor.ReceiveFunc(func(c actor.Context) {
+			if s, ok := c.Message().(string); ok {
+				got <- s
+			}
+		})
+	}), "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys.Root().Send(actor.NewPID(pid.Address, pid.Id), "hello") // resolved through the registry
+	if m := <-got; m != "hello" {
+		t.Fatalf("got %v", m)
+	}
+}
