@@ -20,7 +20,7 @@ import (
 // benchServer is a loopback Phoenix-ish server for the benchmarks: it
 // answers joins and heartbeats, replies "ok" at once to "echo", and on
 // "flood" {"n":N} writes N broadcasts of a small chat message.
-func benchServer(b *testing.B) *httptest.Server {
+func benchServer(b testing.TB) *httptest.Server {
 	up := websocket.Upgrader{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
@@ -138,7 +138,7 @@ func (s *benchSession) push(ctx actor.Context, event string, payload ...string) 
 	_ = s.link.Send(s.gen, f, ctx.Self())
 }
 
-func benchSetup(b *testing.B) (*System, *actor.PID, *benchSession) {
+func benchSetup(b testing.TB) (*System, *actor.PID, *benchSession) {
 	srv := benchServer(b)
 	sys := NewSystem(SystemConfig{})
 	b.Cleanup(func() { _ = sys.Shutdown(context.Background()) })

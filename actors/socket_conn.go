@@ -257,9 +257,13 @@ func (c *wsConn) readLoop() {
 	defer c.pumpExited()
 	defer c.bc.releaseReads()
 	defer c.dropMsgBuf()
+	br := gorillaReader(c.ws)
 	for {
-		if c.msgBuf != nil && !c.bc.buffered() { // the next read may block: hold no buffer
-			c.dropMsgBuf()
+		if !c.bc.buffered() { // the next read may block
+			c.dropMsgBuf() // hold no buffer
+			if br != nil && br.Buffered() == 0 {
+				c.bc.waitReadable()
+			}
 		}
 		mt, r, err := c.ws.NextReader()
 		if err == nil {

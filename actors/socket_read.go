@@ -35,6 +35,9 @@ type readState struct {
 	target []byte
 	n      int
 	err    error
+	// waitFn reads a chunk, or asks to wait when nothing waits (holding no
+	// chunk while it does).
+	waitFn func(fd uintptr) bool
 }
 
 // buffered reports whether bytes read from the network wait in the chunk.
@@ -81,6 +84,22 @@ func (b *bufConn) fillChunk() {
 	rd.chunk, rd.pos = bp, 0
 }
 
+// waitReadable parks the read pump until the socket has data, which it
+// reads into a chunk: an idle connection waits here, on a shallow stack,
+// instead of deep in gorilla's frame reader. (The runtime halves a
+// goroutine's stack at GC only when under a quarter of it is in use; parked
+// in gorilla, a read pump that started with 8 KB keeps it.) The caller
+// knows gorilla holds no buffered byte. The read and the wait are one
+// RawConn.Read, so no readiness is lost between them; any error is left
+// to the next read to report.
+func (b *bufConn) waitReadable() {
+	rd := &b.rd
+	if rd.raw == nil || rd.chunk != nil {
+		return
+	}
+	_ = rd.raw.Read(rd.waitFn)
+}
+
 // enableReads turns the chunked reads on (after the handshake) when the
 // connection has a file descriptor.
 func (b *bufConn) enableReads() {
@@ -91,6 +110,21 @@ func (b *bufConn) enableReads() {
 			rd.readFn = func(fd uintptr) bool {
 				rd.n, rd.err = syscall.Read(int(fd), rd.target)
 				return true // never wait here
+			}
+			rd.waitFn = func(fd uintptr) bool {
+				bp := readChunkPool.Get().(*[]byte)
+				n, err := syscall.Read(int(fd), *bp)
+				if err == syscall.EAGAIN {
+					readChunkPool.Put(bp)
+					return false // wait for readability, then be called again
+				}
+				if err != nil || n <= 0 {
+					readChunkPool.Put(bp)
+					return true // the next read reports it
+				}
+				*bp = (*bp)[:n]
+				rd.chunk, rd.pos = bp, 0
+				return true
 			}
 		}
 	}
