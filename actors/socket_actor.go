@@ -123,8 +123,12 @@ func (a *socketActor) dialed(ctx actor.Context, m *dialResult) {
 	}
 	if m.err != nil {
 		c.ctr.connectFailures.Add(1)
+		c.mu.Lock()
+		c.dialErr = m.err
+		c.mu.Unlock()
 		// Attached sessions learn why they cannot join yet (a loading
-		// session shows a transport error rather than nothing).
+		// session shows a transport error rather than nothing); sessions
+		// attaching later are told by Attach.
 		c.broadcast(&messages.SocketDown{Socket: c.id, Gen: 0, Reason: m.err})
 		a.fail(m.err)
 		return
@@ -142,6 +146,7 @@ func (a *socketActor) open(ctx actor.Context, ws *websocket.Conn, bc *bufConn) {
 	gen := c.gen
 	cn := newWsConn(c, gen, ws, bc)
 	c.tries = 0
+	c.dialErr = nil
 	c.conns = append(c.conns, cn)
 	c.joins.reset()
 	c.mu.Unlock()

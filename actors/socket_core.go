@@ -37,6 +37,7 @@ type socketCore struct {
 	status     messages.SocketStatus
 	gen        uint64 // generation of the last connection opened
 	tries      int    // failed connects since the last success
+	dialErr    error  // why the last connect failed; nil once one succeeds
 	attempt    uint64 // id of the last dial started
 	dialCancel context.CancelFunc
 	closing    bool      // Shutdown or Close began: no reconnect
@@ -85,10 +86,7 @@ func (c *socketCore) Attach(topic string, session *actor.PID) uint64 {
 	}
 	c.routes[topic] = r
 	c.routesVer.Add(1)
-	if cn := c.live.Load(); cn != nil {
-		return cn.gen
-	}
-	return 0
+	return c.attachedGen(session)
 }
 
 // attachGauged is Attach for a session that counts its inbound frames in g
@@ -104,8 +102,19 @@ func (c *socketCore) attachGauged(topic string, session *actor.PID, g *inGauge) 
 	g.closed.Store(false)
 	c.routes[topic] = r
 	c.routesVer.Add(1)
+	return c.attachedGen(session)
+}
+
+// attachedGen returns the live connection's generation for a session that
+// just attached, or 0; when the last connect failed, the session is told why
+// at once (it may have attached after that failure was broadcast), so a
+// loading session shows the transport error. Called with c.mu held.
+func (c *socketCore) attachedGen(session *actor.PID) uint64 {
 	if cn := c.live.Load(); cn != nil {
 		return cn.gen
+	}
+	if c.dialErr != nil {
+		c.sys.as.Root.Send(session, &messages.SocketDown{Socket: c.id, Gen: 0, Reason: c.dialErr})
 	}
 	return 0
 }
